@@ -92,10 +92,10 @@ public final class Transformer {
     }
 
     /**
-     * Runs the batch, writing K/V of every token into {@code kv} and the logits of
+     * Runs the batch, writing K/V of every token into its sequence's KV storage and the logits of
      * {@code batch.logitRows()} into {@code logits} (row after row, vocabSize each).
      */
-    public void forward(ForwardBatch batch, KvStorage kv, float[] logits) {
+    public void forward(ForwardBatch batch, float[] logits) {
         ModelConfig c = config;
         int t = batch.size();
         int hidden = c.hidden();
@@ -114,7 +114,7 @@ public final class Transformer {
 
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights w = weights.layers().get(l);
-            attentionBlock(l, w, batch, kv, t);
+            attentionBlock(l, w, batch, t);
             // ---- feed-forward with residual
             for (int i = 0; i < t; i++) {
                 Ops.rmsNorm(x, i * hidden, ffnNorm[l], c.rmsEps(), xb, i * hidden, hidden);
@@ -139,7 +139,7 @@ public final class Transformer {
         }
     }
 
-    private void attentionBlock(int l, LayerWeights w, ForwardBatch batch, KvStorage kv, int t) {
+    private void attentionBlock(int l, LayerWeights w, ForwardBatch batch, int t) {
         ModelConfig c = config;
         int hidden = c.hidden();
         float[] x = ws.x;
@@ -178,10 +178,11 @@ public final class Transformer {
             }
         }
         // ---- write this batch's keys and values, then attend (a sequence's later tokens see its earlier ones)
-        KvLayout layout = kv.layout();
-        MemorySegment mem = kv.memory();
         for (int i = 0; i < t; i++) {
-            int[] table = batch.blockTables()[batch.sequenceOf()[i]];
+            int s = batch.sequenceOf()[i];
+            int[] table = batch.blockTables()[s];
+            KvLayout layout = batch.kv()[s].layout();
+            MemorySegment mem = batch.kv()[s].memory();
             int pos = batch.positions()[i];
             MemorySegment.copy(ws.k, i * c.keyDim(), mem, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED,
                     layout.keyOffset(table, l, pos), c.keyDim());
@@ -190,8 +191,10 @@ public final class Transformer {
         }
         int attnDim = c.heads() * c.valueDim();
         for (int i = 0; i < t; i++) {
-            int[] table = batch.blockTables()[batch.sequenceOf()[i]];
-            Attention.attend(ws.q, i * c.queryDim(), batch.positions()[i], table, layout, mem, l, c.heads(), c.kvHeads(),
+            int s = batch.sequenceOf()[i];
+            int[] table = batch.blockTables()[s];
+            Attention.attend(ws.q, i * c.queryDim(), batch.positions()[i], table, batch.kv()[s].layout(), batch.kv()[s].memory(), l,
+                    c.heads(), c.kvHeads(),
                     hd, c.valueDim(), ws.attn, i * attnDim, ws.scores);
         }
         kernels.matmul(w.wo(), ws.attn, t, ws.ffnOut);

@@ -15,7 +15,7 @@ public final class ModelRunner {
         int vocab = model.config().vocabSize();
         try (ArenaKvStorage kv = ArenaKvStorage.forTokens(model.kvLayout(16), prompt.length)) {
             float[] flat = new float[prompt.length * vocab];
-            t.forward(ForwardBatch.ofSequence(prompt, 0, kv.identityTable(), true), kv, flat);
+            t.forward(ForwardBatch.ofSequence(prompt, 0, kv.identityTable(), kv, true), flat);
             float[][] out = new float[prompt.length][vocab];
             for (int i = 0; i < prompt.length; i++) {
                 System.arraycopy(flat, i * vocab, out[i], 0, vocab);
@@ -30,7 +30,7 @@ public final class ModelRunner {
         try (ArenaKvStorage kv = ArenaKvStorage.forTokens(model.kvLayout(16), prompt.length + steps)) {
             int[] table = kv.identityTable();
             float[] logits = new float[vocab];
-            t.forward(ForwardBatch.ofSequence(prompt, 0, table), kv, logits);
+            t.forward(ForwardBatch.ofSequence(prompt, 0, table, kv), logits);
             int[] ids = new int[steps];
             for (int s = 0; s < steps; s++) {
                 if (stepLogits != null) {
@@ -38,7 +38,7 @@ public final class ModelRunner {
                 }
                 ids[s] = argmax(logits);
                 if (s + 1 < steps) {
-                    t.forward(ForwardBatch.ofSequence(new int[] {ids[s]}, prompt.length + s, table), kv, logits);
+                    t.forward(ForwardBatch.ofSequence(new int[] {ids[s]}, prompt.length + s, table, kv), logits);
                 }
             }
             return ids;
