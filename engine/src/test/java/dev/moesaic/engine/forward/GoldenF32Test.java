@@ -39,6 +39,19 @@ class GoldenF32Test {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void upcycledMoeWithIdenticalExpertsGivesTheDenseModelsText() {
+        Golden dense = Golden.read(Fixtures.model("gguf/stories260K.golden.json"));
+        try (LoadedModel model = ModelLoader.open(Fixtures.model("gguf/stories260K-moe4-copies.gguf"))) {
+            assertThat(model.config().experts()).isEqualTo(4);
+            Transformer t = Transformer.local(model.config(), model.weights(), Kernels.reference());
+            for (Golden.Prompt p : dense.prompts()) {
+                assertThat(ModelRunner.greedy(model, t, p.promptIds(), p.greedyIds().length, null))
+                        .as("moe4-copies vs dense stories260K after %d prompt tokens", p.promptIds().length).containsExactly(p.greedyIds());
+            }
+        }
+    }
+
     /**
      * Same top-10 ids in the same order. Where two ranks differ, both ids must be within the logit
      * tolerance of each other in our logits (a near-tie that float rounding may order either way).
