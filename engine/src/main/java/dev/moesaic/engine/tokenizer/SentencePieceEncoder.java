@@ -1,0 +1,147 @@
+package dev.moesaic.engine.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * SentencePiece-style tokenization as llama.cpp's {@code llm_tokenizer_spm} does it. The text (spaces
+ * already spelled U+2581) starts as one symbol per character; the adjacent pair whose concatenation
+ * is the highest-scoring token is merged (leftmost pair on equal scores), again and again until no
+ * adjacent pair forms a token. A character that never became part of a token falls back to its
+ * UTF-8 bytes as {@code <0xXX>} tokens.
+ *
+ * <p>Fast path: symbols are ids, not strings. Every way to write each token as "symbol + symbol"
+ * is tabulated once, so a candidate merge is one primitive-map lookup; the queue is a heap of
+ * primitives. {@link SentencePieceReference} is the slow, obvious twin a test compares this with.
+ */
+final class SentencePieceEncoder implements FragmentEncoder {
+    private final VocabularyTable vocab;
+    private final int vocabSize;
+    /** code point -> symbol: the token id if the character is a token, else a synthetic id >= vocabSize. */
+    private final LongIntMap charSymbol;
+    /** (left symbol, right symbol) -> the token they merge into. */
+    private final LongIntMap pairToken;
+    private final int[] byteToken;
+
+    SentencePieceEncoder(VocabularyTable vocab) {
+        this.vocab = vocab;
+        this.vocabSize = vocab.size();
+        this.charSymbol = new LongIntMap(1024);
+        this.pairToken = new LongIntMap(vocabSize * 4);
+        int[] nextSynthetic = {vocabSize};
+        for (int id = 0; id < vocabSize; id++) {
+            String t = vocab.text(id);
+            if (t.codePointCount(0, t.length()) == 1) {
+                charSymbol.putIfAbsent(t.codePointAt(0), id);
+            }
+        }
+        for (int id = 0; id < vocabSize; id++) {
+            String t = vocab.text(id);
+            for (int cut = t.offsetByCodePoints(0, 1) ; cut < t.length(); cut = t.offsetByCodePoints(cut, 1)) {
+                int left = symbolOf(t.substring(0, cut), nextSynthetic);
+                int right = symbolOf(t.substring(cut), nextSynthetic);
+                if (left >= 0 && right >= 0) {
+                    pairToken.putIfAbsent(LongIntMap.pair(left, right), id);
+                }
+            }
+        }
+        this.byteToken = byteFallbackTokens(vocab);
+    }
+
+    /** The symbol id a merge operand can have: a token, or a lone character; -1 if it can never be a symbol. */
+    private int symbolOf(String s, int[] nextSynthetic) {
+        int id = vocab.id(s);
+        if (id >= 0) {
+            return id;
+        }
+        if (s.codePointCount(0, s.length()) != 1) {
+            return -1; // neither a token nor a single character: no symbol ever has this text
+        }
+        int cp = s.codePointAt(0);
+        int known = charSymbol.get(cp, -1);
+        if (known >= 0) {
+            return known;
+        }
+        charSymbol.putIfAbsent(cp, nextSynthetic[0]);
+        return nextSynthetic[0]++;
+    }
+
+    /** byte -> its {@code <0xXX>} token, else the one-character token, else the unknown token (llama.cpp aborts). */
+    static int[] byteFallbackTokens(VocabularyTable vocab) {
+        int[] tokens = new int[256];
+        for (int b = 0; b < 256; b++) {
+            int id = vocab.id(String.format("<0x%02X>", b));
+            if (id < 0 && b < 0x80) {
+                id = vocab.id(String.valueOf((char) b));
+            }
+            tokens[b] = id >= 0 ? id : vocab.special(SpecialRole.UNK);
+        }
+        return tokens;
+    }
+
+    @Override
+    public void encode(String text, IntList out) {
+        int[] cps = text.codePoints().toArray();
+        int n = cps.length;
+        if (n == 0) {
+            return;
+        }
+        int[] sym = new int[n];
+        int[] size = new int[n];
+        int[] prev = new int[n];
+        int[] next = new int[n];
+        for (int i = 0; i < n; i++) {
+            sym[i] = charSymbol.get(cps[i], -1);
+            size[i] = 1;
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
+        }
+        PairQueue queue = new PairQueue();
+        for (int i = 1; i < n; i++) {
+            offer(queue, sym, size, i - 1, i);
+        }
+        while (!queue.isEmpty()) {
+            queue.poll();
+            int left = PairQueue.leftOf(queue.polledKey);
+            int right = queue.polledRight;
+            // stale: one side was merged away or grew since this pair was queued
+            if (size[left] == 0 || size[right] == 0 || size[left] + size[right] != queue.polledSize) {
+                continue;
+            }
+            sym[left] = pairToken.get(LongIntMap.pair(sym[left], sym[right]), -1);
+            size[left] += size[right];
+            size[right] = 0;
+            next[left] = next[right];
+            if (next[right] >= 0) {
+                prev[next[right]] = left;
+            }
+            offer(queue, sym, size, prev[left], left);
+            offer(queue, sym, size, left, next[left]);
+        }
+        for (int i = 0; i != -1; i = next[i]) {
+            if (sym[i] >= 0 && sym[i] < vocabSize) {
+                out.add(sym[i]);
+            } else {
+                appendBytes(cps[i], out);
+            }
+        }
+    }
+
+    private void offer(PairQueue queue, int[] sym, int[] size, int left, int right) {
+        if (left < 0 || right < 0 || sym[left] < 0 || sym[right] < 0) {
+            return;
+        }
+        int token = pairToken.get(LongIntMap.pair(sym[left], sym[right]), -1);
+        if (token >= 0) {
+            queue.add(PairQueue.scoreKey(vocab.score(token), left), right, size[left] + size[right]);
+        }
+    }
+
+    private void appendBytes(int cp, IntList out) {
+        for (byte b : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8)) {
+            int id = byteToken[b & 0xFF];
+            if (id >= 0) {
+                out.add(id);
+            }
+        }
+    }
+}
