@@ -37,9 +37,12 @@ final class PageRunAllocator {
             return null;
         }
         for (Map.Entry<Integer, Integer> run : freeRuns.entrySet()) {
-            if (run.getValue() >= pages) {
-                take(run.getKey(), run.getValue(), pages);
-                return List.of(new PageRun(run.getKey(), pages));
+            // Read the entry before take(): TreeMap may reuse a removed entry's node for its successor.
+            int start = run.getKey();
+            int length = run.getValue();
+            if (length >= pages) {
+                take(start, length, pages);
+                return List.of(new PageRun(start, pages));
             }
         }
         List<PageRun> gathered = new ArrayList<>();
