@@ -1,5 +1,6 @@
 package dev.moesaic;
 
+import dev.moesaic.engine.cli.GenerateCommand;
 import java.util.Arrays;
 
 /** Entry point of the runnable jar: dispatches {@code generate}, {@code serve}, {@code bench} and friends. */
@@ -13,20 +14,23 @@ public final class Moesaic {
             return;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
+        int status = switch (args[0]) {
+            case "generate" -> GenerateCommand.run(rest, System.out, System.err);
             default -> {
                 System.err.println("moesaic: unknown command '" + args[0] + "'");
                 usage();
-                System.exit(2);
+                yield 2;
             }
-        }
+        };
+        System.out.flush();
+        System.exit(status);
     }
 
     private static void usage() {
         System.err.println("""
-                usage: moesaic <command> [options]
+                usage: moesaic <command> [options]     (each command takes --help)
                 commands:
-                  generate     generate text from a prompt (--help for options)
+                  generate     generate text from a prompt
                 """);
     }
 }

@@ -2,6 +2,7 @@ package dev.moesaic.engine.builtin;
 
 import dev.moesaic.engine.model.ModelConfig;
 import dev.moesaic.engine.model.RopeStyle;
+import dev.moesaic.engine.tokenizer.BuiltinVocabulary;
 import dev.moesaic.router.gate.GateConfig;
 import dev.moesaic.router.gate.GatingFunction;
 import java.util.List;
@@ -41,12 +42,7 @@ public final class BuiltinModels {
                                         int experts, int expertFfn, int used) {
         GateConfig gate = new GateConfig(experts, used, GatingFunction.SOFTMAX, true, 0f, 1, 1);
         return new ModelConfig("qwen3moe", "builtin:" + name, layers, hidden, heads, kvHeads, headDim, headDim,
-                BuiltinVocabularySize.SIZE, 4096, 1e-6f, 1_000_000f, headDim, RopeStyle.NEOX, true, false,
+                BuiltinVocabulary.SIZE, 4096, 1e-6f, 1_000_000f, headDim, RopeStyle.NEOX, true, false,
                 0, expertFfn, experts, 0, 0, gate);
-    }
-
-    /** Vocabulary size of every built-in model. */
-    static final class BuiltinVocabularySize {
-        static final int SIZE = 512;
     }
 }

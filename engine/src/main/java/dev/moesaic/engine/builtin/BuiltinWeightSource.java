@@ -2,6 +2,7 @@ package dev.moesaic.engine.builtin;
 
 import dev.moesaic.engine.model.ModelConfig;
 import dev.moesaic.engine.model.WeightSource;
+import dev.moesaic.engine.quant.WeightQuantizer;
 import dev.moesaic.engine.tensor.GgmlType;
 import dev.moesaic.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -20,12 +21,18 @@ import java.util.stream.IntStream;
 public final class BuiltinWeightSource implements WeightSource {
     private static final long SEED = 0x5EED_0F_0E5A1CL;
     private final String origin;
+    private final GgmlType matrixType;
     private final Arena arena = Arena.ofShared();
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
     private int tensorIndex;
 
-    public BuiltinWeightSource(String name, ModelConfig c) {
-        this.origin = BuiltinModels.PREFIX + name;
+    /**
+     * @param matrixType storage type of the weight matrices (norms and the router stay F32, as
+     *                   llama.cpp's quantizer leaves them)
+     */
+    public BuiltinWeightSource(String name, ModelConfig c, GgmlType matrixType) {
+        this.origin = BuiltinModels.PREFIX + name + (matrixType == GgmlType.F32 ? "" : ":" + matrixType);
+        this.matrixType = matrixType;
         try {
             matrix("token_embd.weight", c.hidden(), c.vocabSize(), 1f);
             ones("output_norm.weight", c.hidden());
@@ -41,7 +48,7 @@ public final class BuiltinWeightSource implements WeightSource {
                 ones(p + "attn_q_norm.weight", c.headDim());
                 ones(p + "attn_k_norm.weight", c.headDim());
                 ones(p + "ffn_norm.weight", c.hidden());
-                matrix(p + "ffn_gate_inp.weight", c.hidden(), c.experts(), inScale);
+                fill(p + "ffn_gate_inp.weight", new long[] {c.hidden(), c.experts()}, inScale, GgmlType.F32);
                 experts(p + "ffn_gate_exps.weight", c.hidden(), c.expertFfn(), c.experts(), inScale);
                 experts(p + "ffn_up_exps.weight", c.hidden(), c.expertFfn(), c.experts(), inScale);
                 experts(p + "ffn_down_exps.weight", c.expertFfn(), c.hidden(), c.experts(), 1f / (float) Math.sqrt(c.expertFfn()));
@@ -62,28 +69,48 @@ public final class BuiltinWeightSource implements WeightSource {
     }
 
     private void matrix(String name, int cols, int rows, float std) {
-        fill(name, new long[] {cols, rows}, (long) cols * rows, std);
+        fill(name, new long[] {cols, rows}, std, matrixType);
     }
 
     private void experts(String name, int cols, int rows, int experts, float std) {
-        fill(name, new long[] {cols, rows, experts}, (long) cols * rows * experts, std);
+        fill(name, new long[] {cols, rows, experts}, std, matrixType);
     }
 
-    private void fill(String name, long[] shape, long n, float std) {
-        MemorySegment s = arena.allocate(n * 4, 64);
+    /**
+     * Generates row by row straight into the storage type, so a quantized model never exists as
+     * F32 in memory. Element i (row-major over the whole tensor) depends only on (tensor, i).
+     */
+    private void fill(String name, long[] shape, float std, GgmlType type) {
+        int cols = Math.toIntExact(shape[0]);
+        long rows = 1;
+        for (int d = 1; d < shape.length; d++) {
+            rows *= shape[d];
+        }
+        if (cols % type.blockSize() != 0) {
+            throw new IllegalArgumentException(origin + ": " + name + " rows of " + cols + " cannot be stored as " + type
+                    + " (needs a multiple of " + type.blockSize() + ")");
+        }
+        long rowBytes = type.bytesFor(cols);
+        MemorySegment s = arena.allocate(rowBytes * rows, 64);
         long stream = SEED + 0x9E3779B97F4A7C15L * (++tensorIndex);
         float scale = std * (float) Math.sqrt(3.0) * 2f; // uniform(-a, a) has std a/sqrt(3)
-        int chunks = (int) Math.min(1024, Math.max(1, n / 65536));
-        long per = (n + chunks - 1) / chunks;
+        long totalRows = rows;
+        int chunks = (int) Math.min(4096, Math.max(1, totalRows / 64));
+        long per = (totalRows + chunks - 1) / chunks;
         IntStream.range(0, chunks).parallel().forEach(ch -> {
+            float[] row = new float[cols];
             long from = ch * per;
-            long to = Math.min(n, from + per);
-            for (long i = from; i < to; i++) {
-                float u = (mix(stream + i) >>> 40) * 0x1.0p-24f; // [0, 1)
-                s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (u - 0.5f) * scale);
+            long to = Math.min(totalRows, from + per);
+            for (long r = from; r < to; r++) {
+                long base = stream + r * cols;
+                for (int c = 0; c < cols; c++) {
+                    float u = (mix(base + c) >>> 40) * 0x1.0p-24f; // [0, 1)
+                    row[c] = (u - 0.5f) * scale;
+                }
+                WeightQuantizer.quantize(type, row, 0, cols, s, r * rowBytes);
             }
         });
-        tensors.put(name, new Tensor(name, GgmlType.F32, shape, s));
+        tensors.put(name, new Tensor(name, type, shape, s));
     }
 
     /** SplitMix64's finaliser: a good 64-bit mixing function of a counter. */

@@ -1,6 +1,8 @@
 package dev.moesaic.engine.model;
 
 import dev.moesaic.engine.gguf.GgufFile;
+import dev.moesaic.engine.tokenizer.Tokenizer;
+import dev.moesaic.engine.tokenizer.Tokenizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -9,7 +11,16 @@ public final class ModelLoader {
     private ModelLoader() {
     }
 
+    /** Opens a GGUF file (tokenizer from its metadata) or a llama2.c checkpoint (no tokenizer). */
     public static LoadedModel open(Path path) {
+        return open(path, null);
+    }
+
+    /**
+     * @param tokenizerFile a llama2.c tokenizer ({@code tok512.bin}); for GGUF files it must be null,
+     *                      their vocabulary is inside the file
+     */
+    public static LoadedModel open(Path path, Path tokenizerFile) {
         if (!Files.isRegularFile(path)) {
             throw new ModelFormatException(path, "no such model file");
         }
@@ -18,8 +29,14 @@ public final class ModelLoader {
             try {
                 Architecture arch = Architecture.forName(gguf.requireString("general.architecture"), path);
                 ModelConfig config = arch.config(gguf);
+                if (tokenizerFile != null) {
+                    throw new ModelFormatException(tokenizerFile, "a GGUF model carries its own vocabulary; --tokenizer is only for llama2.c checkpoints");
+                }
                 GgufWeightSource source = new GgufWeightSource(gguf);
-                return new LoadedModel(config, arch.weights(config, source), source);
+                ModelWeights weights = arch.weights(config, source);
+                Tokenizer tokenizer = gguf.has("tokenizer.ggml.model") ? Tokenizers.fromGguf(gguf) : null;
+                return new LoadedModel(path.getFileName().toString(), config, weights, tokenizer,
+                        gguf.getString("tokenizer.chat_template", null), source);
             } catch (RuntimeException e) {
                 gguf.close();
                 throw e;
@@ -27,7 +44,9 @@ public final class ModelLoader {
         }
         Llama2cCheckpoint ckpt = Llama2cCheckpoint.open(path);
         try {
-            return new LoadedModel(ckpt.config(), new LlamaArchitecture().weights(ckpt.config(), ckpt), ckpt);
+            Tokenizer tokenizer = tokenizerFile == null ? null : Tokenizers.fromLlama2c(tokenizerFile, ckpt.config().vocabSize());
+            return new LoadedModel(path.getFileName().toString(), ckpt.config(), new LlamaArchitecture().weights(ckpt.config(), ckpt),
+                    tokenizer, null, ckpt);
         } catch (RuntimeException e) {
             ckpt.close();
             throw e;
