@@ -42,17 +42,20 @@ public final class GgufFile implements AutoCloseable {
     private final MemorySegment mapping;
     private final int version;
     private final Map<String, Object> metadata;
+    private final Map<String, GgufValueType> metadataTypes;
     private final Map<String, GgufTensorInfo> tensors;
     private final long dataOffset;
     private final int alignment;
 
     private GgufFile(Path path, Arena arena, MemorySegment mapping, int version, Map<String, Object> metadata,
-                     Map<String, GgufTensorInfo> tensors, long dataOffset, int alignment) {
+                     Map<String, GgufValueType> metadataTypes, Map<String, GgufTensorInfo> tensors, long dataOffset,
+                     int alignment) {
         this.path = path;
         this.arena = arena;
         this.mapping = mapping;
         this.version = version;
         this.metadata = metadata;
+        this.metadataTypes = metadataTypes;
         this.tensors = tensors;
         this.dataOffset = dataOffset;
         this.alignment = alignment;
@@ -121,6 +124,15 @@ public final class GgufFile implements AutoCloseable {
      */
     public Object get(String key) {
         return metadata.get(key);
+    }
+
+    /**
+     * The type a metadata value is stored with (the integer width that {@link #get} folds into
+     * {@code Long}, for instance); null if absent. Arrays report {@link GgufValueType#ARRAY}; their
+     * element type is {@link GgufArray#elementType()}.
+     */
+    public GgufValueType valueType(String key) {
+        return metadataTypes.get(key);
     }
 
     public boolean has(String key) {
@@ -310,6 +322,7 @@ public final class GgufFile implements AutoCloseable {
                 throw new GgufFormatException(path, 8, "tensor count " + Long.toUnsignedString(tensorCount) + " cannot fit in a file of " + size + " bytes");
             }
             Map<String, Object> metadata = new LinkedHashMap<>();
+            Map<String, GgufValueType> metadataTypes = new LinkedHashMap<>();
             for (long i = 0; i < kvCount; i++) {
                 long at = pos;
                 String key = string("metadata key");
@@ -322,6 +335,7 @@ public final class GgufFile implements AutoCloseable {
                 if (metadata.putIfAbsent(key, value) != null) {
                     throw new GgufFormatException(path, at, "duplicate metadata key '" + key + "'");
                 }
+                metadataTypes.put(key, type);
             }
             int alignment = DEFAULT_ALIGNMENT;
             Object al = metadata.get("general.alignment");
@@ -372,7 +386,8 @@ public final class GgufFile implements AutoCloseable {
                 raws.add(new Raw(name, type, shape, rel, type.bytesFor(elements), at));
             }
             long dataOffset = (pos + alignment - 1) / alignment * alignment;
-            if (dataOffset > size) {
+            // A file without tensors (a vocabulary-only GGUF) may end right after its header, unpadded.
+            if (dataOffset > size && !raws.isEmpty()) {
                 throw new GgufFormatException(path, pos, "file ends before the tensor data section (needs " + dataOffset + " bytes, has " + size + ")");
             }
             Map<String, GgufTensorInfo> tensors = new LinkedHashMap<>();
@@ -385,7 +400,7 @@ public final class GgufFile implements AutoCloseable {
                 tensors.put(r.name, new GgufTensorInfo(r.name, r.type, r.shape, start, r.bytes));
             }
             return new GgufFile(path, arena, seg, version, Collections.unmodifiableMap(metadata),
-                    Collections.unmodifiableMap(tensors), dataOffset, alignment);
+                    Collections.unmodifiableMap(metadataTypes), Collections.unmodifiableMap(tensors), dataOffset, alignment);
         }
 
         private void need(long n, String what) {

@@ -32,4 +32,15 @@ class GgufFileTest {
             assertThat(f.tensor("token_embd.weight").byteSize()).isEqualTo(512L * 144);
         }
     }
+
+    @Test
+    void opensVocabularyOnlyFilesThatEndRightAfterTheHeader() {
+        // llama.cpp's vocab files have no tensors and no padding after the tensor infos.
+        try (GgufFile f = GgufFile.open(Fixtures.model("vocab/ggml-vocab-gpt-2.gguf"))) {
+            assertThat(f.tensors()).isEmpty();
+            assertThat(f.dataOffset()).isGreaterThan(f.mapping().byteSize());
+            assertThat(f.getStringArray("tokenizer.ggml.tokens")).hasSize(50257);
+            assertThat(f.valueType("tokenizer.ggml.tokens")).isEqualTo(GgufValueType.ARRAY);
+        }
+    }
 }
