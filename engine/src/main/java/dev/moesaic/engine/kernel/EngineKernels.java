@@ -1,25 +1,35 @@
 package dev.moesaic.engine.kernel;
 
 /**
- * The kernels an engine instance computes with, and the threads they own. Close it to stop the threads.
+ * The kernels an engine instance computes with and the lane of threads they run on. Close it to
+ * stop the threads.
  */
 public final class EngineKernels implements AutoCloseable {
+    private final ComputeLane lane;
     private final Kernels kernels;
 
-    private EngineKernels(Kernels kernels) {
+    private EngineKernels(ComputeLane lane, Kernels kernels) {
+        this.lane = lane;
         this.kernels = kernels;
     }
 
-    /** @param threads worker threads (0 = one per available core) */
+    /** Vector API kernels on a lane of {@code threads} threads (0 = one per available core). */
     public static EngineKernels create(int threads) {
-        return new EngineKernels(Kernels.reference());
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        ComputeLane lane = ComputeLane.create("compute", n);
+        return new EngineKernels(lane, new VectorKernels(lane));
     }
 
     public Kernels kernels() {
         return kernels;
     }
 
+    public ComputeLane lane() {
+        return lane;
+    }
+
     @Override
     public void close() {
+        lane.close();
     }
 }

@@ -9,18 +9,26 @@ import dev.moesaic.engine.testing.Fixtures;
 import dev.moesaic.engine.testing.ModelRunner;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import dev.moesaic.engine.testing.KernelChoice;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Continuous batching must not change any sequence's numbers: a sequence's logits are bitwise the
  * same whether it runs alone or in a batch with other sequences' prefill and decode tokens.
  */
 class BatchInvarianceTest {
+    static Stream<Arguments> cases() {
+        return Stream.of("tiny-qwen3moe", "tiny-glm4moe", "stories260K-moe4-split", "tiny-qwen3moe-Q4_0", "tiny-qwen3moe-256-Q4_K_M")
+                .flatMap(n -> Stream.of(KernelChoice.values()).map(k -> Arguments.of(n, k)));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-qwen3moe", "tiny-glm4moe", "stories260K-moe4-split"})
-    void mixedBatchGivesBitwiseTheSameLogitsAsRunningAlone(String name) {
+    @MethodSource("cases")
+    void mixedBatchGivesBitwiseTheSameLogitsAsRunningAlone(String name, KernelChoice kernelChoice) {
         try (LoadedModel model = ModelLoader.open(Fixtures.model("gguf/" + name + ".gguf"))) {
-            Transformer t = Transformer.local(model.config(), model.weights(), Kernels.reference());
+            Transformer t = Transformer.local(model.config(), model.weights(), kernelChoice.kernels());
             int vocab = model.config().vocabSize();
             int[] a = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298};
             int[] b = {1, 346, 306, 414};

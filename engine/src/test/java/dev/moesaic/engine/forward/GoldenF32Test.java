@@ -9,18 +9,25 @@ import dev.moesaic.engine.testing.Fixtures;
 import dev.moesaic.engine.testing.Golden;
 import dev.moesaic.engine.testing.ModelRunner;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import dev.moesaic.engine.testing.KernelChoice;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every F32 GGUF fixture against llama.cpp's own outputs (../shared/models/gguf/*.golden.json). */
 class GoldenF32Test {
     private static final float LOGIT_TOLERANCE = 1e-4f;
 
+    static Stream<Arguments> cases() {
+        return Stream.of("stories260K", "stories260K-moe4-copies", "stories260K-moe4-split", "tiny-qwen3moe", "tiny-glm4moe").flatMap(n -> Stream.of(KernelChoice.values()).map(k -> Arguments.of(n, k)));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K", "stories260K-moe4-copies", "stories260K-moe4-split", "tiny-qwen3moe", "tiny-glm4moe"})
-    void matchesLlamaCppLogitsTopKAndGreedyIds(String name) {
+    @MethodSource("cases")
+    void matchesLlamaCppLogitsTopKAndGreedyIds(String name, KernelChoice kernelChoice) {
         Golden golden = Golden.read(Fixtures.model("gguf/" + name + ".golden.json"));
         try (LoadedModel model = ModelLoader.open(Fixtures.model("gguf/" + name + ".gguf"))) {
-            Transformer t = Transformer.local(model.config(), model.weights(), Kernels.reference());
+            Transformer t = Transformer.local(model.config(), model.weights(), kernelChoice.kernels());
             for (Golden.Prompt p : golden.prompts()) {
                 float[][] logits = ModelRunner.promptLogits(model, t, p.promptIds());
                 float[] last = logits[logits.length - 1];

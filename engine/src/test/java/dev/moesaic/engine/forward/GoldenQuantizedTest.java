@@ -9,7 +9,10 @@ import dev.moesaic.engine.testing.Fixtures;
 import dev.moesaic.engine.testing.Golden;
 import dev.moesaic.engine.testing.ModelRunner;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import dev.moesaic.engine.testing.KernelChoice;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Quantized fixtures against llama.cpp. Our reference kernels quantize activations exactly as
@@ -22,12 +25,16 @@ class GoldenQuantizedTest {
     private static final float LOGIT_TOLERANCE = 0.05f;
     private static final float MARGIN = 0.1f;
 
+    static Stream<Arguments> cases() {
+        return Stream.of("tiny-qwen3moe-Q8_0", "tiny-qwen3moe-Q4_0", "tiny-qwen3moe-256-Q4_K_M").flatMap(n -> Stream.of(KernelChoice.values()).map(k -> Arguments.of(n, k)));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-qwen3moe-Q8_0", "tiny-qwen3moe-Q4_0", "tiny-qwen3moe-256-Q4_K_M"})
-    void matchesLlamaCppWithinQuantizationTolerance(String name) {
+    @MethodSource("cases")
+    void matchesLlamaCppWithinQuantizationTolerance(String name, KernelChoice kernelChoice) {
         Golden golden = Golden.read(Fixtures.model("gguf/" + name + ".golden.json"));
         try (LoadedModel model = ModelLoader.open(Fixtures.model("gguf/" + name + ".gguf"))) {
-            Transformer t = Transformer.local(model.config(), model.weights(), Kernels.reference());
+            Transformer t = Transformer.local(model.config(), model.weights(), kernelChoice.kernels());
             for (Golden.Prompt p : golden.prompts()) {
                 String where = name + " prompt of " + p.promptIds().length;
                 float[][] logits = ModelRunner.promptLogits(model, t, p.promptIds());
