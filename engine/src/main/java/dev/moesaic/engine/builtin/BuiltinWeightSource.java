@@ -4,6 +4,7 @@ import dev.moesaic.engine.model.ModelConfig;
 import dev.moesaic.engine.model.WeightSource;
 import dev.moesaic.engine.quant.WeightQuantizer;
 import dev.moesaic.engine.tensor.GgmlType;
+import dev.moesaic.engine.tokenizer.BuiltinVocabulary;
 import dev.moesaic.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -36,7 +37,13 @@ public final class BuiltinWeightSource implements WeightSource {
         try {
             matrix("token_embd.weight", c.hidden(), c.vocabSize(), 1f);
             ones("output_norm.weight", c.hidden());
-            matrix("output.weight", c.hidden(), c.vocabSize(), 1f / (float) Math.sqrt(c.hidden()));
+            // Byte tokens get smaller output rows, so the random model mostly emits word pieces and its
+            // text is readable-looking rather than a stream of invalid UTF-8.
+            fill("output.weight", new long[] {c.hidden(), c.vocabSize()}, 1f / (float) Math.sqrt(c.hidden()), matrixType,
+                    row -> row >= BuiltinVocabulary.FIRST_BYTE_ID && row < BuiltinVocabulary.FIRST_PIECE_ID ? 0.25f : 1f);
+            // Residual-branch outputs are scaled by 1/sqrt(2 * layers) (GPT-2's initialisation) so the
+            // residual stream keeps its size through depth and the random model's outputs stay varied.
+            float residualScale = 1f / (float) Math.sqrt(2.0 * c.layers());
             for (int l = 0; l < c.layers(); l++) {
                 String p = "blk." + l + ".";
                 float inScale = 1f / (float) Math.sqrt(c.hidden());
@@ -44,14 +51,15 @@ public final class BuiltinWeightSource implements WeightSource {
                 matrix(p + "attn_q.weight", c.hidden(), c.queryDim(), inScale);
                 matrix(p + "attn_k.weight", c.hidden(), c.keyDim(), inScale);
                 matrix(p + "attn_v.weight", c.hidden(), c.kvValueDim(), inScale);
-                matrix(p + "attn_output.weight", c.heads() * c.valueDim(), c.hidden(), 1f / (float) Math.sqrt(c.heads() * c.valueDim()));
+                matrix(p + "attn_output.weight", c.heads() * c.valueDim(), c.hidden(),
+                        residualScale / (float) Math.sqrt(c.heads() * c.valueDim()));
                 ones(p + "attn_q_norm.weight", c.headDim());
                 ones(p + "attn_k_norm.weight", c.headDim());
                 ones(p + "ffn_norm.weight", c.hidden());
                 fill(p + "ffn_gate_inp.weight", new long[] {c.hidden(), c.experts()}, inScale, GgmlType.F32);
                 experts(p + "ffn_gate_exps.weight", c.hidden(), c.expertFfn(), c.experts(), inScale);
                 experts(p + "ffn_up_exps.weight", c.hidden(), c.expertFfn(), c.experts(), inScale);
-                experts(p + "ffn_down_exps.weight", c.expertFfn(), c.hidden(), c.experts(), 1f / (float) Math.sqrt(c.expertFfn()));
+                experts(p + "ffn_down_exps.weight", c.expertFfn(), c.hidden(), c.experts(), residualScale / (float) Math.sqrt(c.expertFfn()));
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
@@ -76,11 +84,15 @@ public final class BuiltinWeightSource implements WeightSource {
         fill(name, new long[] {cols, rows, experts}, std, matrixType);
     }
 
+    private void fill(String name, long[] shape, float std, GgmlType type) {
+        fill(name, shape, std, type, row -> 1f);
+    }
+
     /**
      * Generates row by row straight into the storage type, so a quantized model never exists as
      * F32 in memory. Element i (row-major over the whole tensor) depends only on (tensor, i).
      */
-    private void fill(String name, long[] shape, float std, GgmlType type) {
+    private void fill(String name, long[] shape, float std, GgmlType type, java.util.function.LongToDoubleFunction rowScale) {
         int cols = Math.toIntExact(shape[0]);
         long rows = 1;
         for (int d = 1; d < shape.length; d++) {
@@ -103,9 +115,10 @@ public final class BuiltinWeightSource implements WeightSource {
             long to = Math.min(totalRows, from + per);
             for (long r = from; r < to; r++) {
                 long base = stream + r * cols;
+                float rowFactor = scale * (float) rowScale.applyAsDouble(r);
                 for (int c = 0; c < cols; c++) {
                     float u = (mix(base + c) >>> 40) * 0x1.0p-24f; // [0, 1)
-                    row[c] = (u - 0.5f) * scale;
+                    row[c] = (u - 0.5f) * rowFactor;
                 }
                 WeightQuantizer.quantize(type, row, 0, cols, s, r * rowBytes);
             }
