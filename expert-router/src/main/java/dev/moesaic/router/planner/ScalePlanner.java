@@ -47,6 +47,12 @@ public final class ScalePlanner {
      * come from surviving replicas or the model file ({@link ExpertMove#FROM_MODEL_FILE}).
      */
     public PlacementPlan removeDevices(Placement current, Set<Integer> leaving, boolean failed, double[][] loads) {
+        return removeDevices(current, leaving, failed, current.slotsPerDevice(), loads);
+    }
+
+    /** {@link #removeDevices(Placement, Set, boolean, double[][])} with a new number of slots per device. */
+    public PlacementPlan removeDevices(Placement current, Set<Integer> leaving, boolean failed, int newSlotsPerDevice,
+                                       double[][] loads) {
         Set<Integer> sorted = new TreeSet<>(leaving);
         for (int d : sorted) {
             if (d < 0 || d >= current.deviceCount()) {
@@ -67,6 +73,6 @@ public final class ScalePlanner {
                 oldOfNew[j++] = d;
             }
         }
-        return planner.plan(current, remaining, current.slotsPerDevice(), oldOfNew, available, loads);
+        return planner.plan(current, remaining, newSlotsPerDevice, oldOfNew, available, loads);
     }
 }
