@@ -1,0 +1,324 @@
+package dev.moesaic.router.planner;
+
+import dev.moesaic.router.placement.LayerPlacement;
+import java.util.Arrays;
+
+/**
+ * Few-move repair of one layer's slot table: starting from where the experts are now, place the
+ * experts that lost every replica, then take the best single action per step until every device's
+ * expected load is at most {@code bound} or no action helps. Actions, with their cost in copies:
+ * drop a replica (0), move a replica into an empty slot on another device (1), add a replica of an
+ * expert into an empty slot or over a spare replica (1), swap two replicas across devices (2). An
+ * action is taken only if it lowers the total excess {@code sum_d max(0, load_d - bound)}, so the
+ * search ends; the step with the best excess reduction per copy wins (ties: the first found in slot
+ * order, hence deterministic).
+ */
+final class LayerSearch {
+    private static final int EMPTY = LayerPlacement.EMPTY;
+
+    private final int devices;
+    private final int slotsPerDevice;
+    private final int devicesPerNode;
+    private final double[] weight;
+    private final double bound;
+    private final double minGain;
+    private final int[] slots;
+    private final int[] count;
+    private double[] load;
+
+    // scratch for evaluating an action's effect on the touched devices only
+    private final double[] delta;
+    private final int[] touched;
+    private final boolean[] isTouched;
+    private int touchedCount;
+
+    private int spent;
+
+    LayerSearch(int[] start, int devices, int slotsPerDevice, int devicesPerNode, double[] weight, double bound) {
+        this.devices = devices;
+        this.slotsPerDevice = slotsPerDevice;
+        this.devicesPerNode = devicesPerNode;
+        this.weight = weight;
+        this.bound = bound;
+        this.slots = start.clone();
+        this.count = new int[weight.length];
+        for (int e : slots) {
+            if (e != EMPTY) {
+                count[e]++;
+            }
+        }
+        double total = 0;
+        for (double w : weight) {
+            total += w;
+        }
+        this.minGain = 1e-12 * (total + 1);
+        this.delta = new double[devices];
+        this.touched = new int[devices];
+        this.isTouched = new boolean[devices];
+        recomputeLoads();
+    }
+
+    int[] slots() {
+        return slots.clone();
+    }
+
+    double excess() {
+        double x = 0;
+        for (double l : load) {
+            x += over(l);
+        }
+        return x;
+    }
+
+    boolean withinBound() {
+        return excess() <= minGain;
+    }
+
+    /** Gives every expert without a replica one slot: an empty slot on the lightest device, else over a spare replica. */
+    void placeOrphans() {
+        Integer[] orphans = Arrays.stream(indices(weight.length)).filter(e -> count[e] == 0).boxed()
+                .sorted((a, b) -> weight[a] != weight[b] ? Double.compare(weight[b], weight[a]) : Integer.compare(a, b))
+                .toArray(Integer[]::new);
+        for (int e : orphans) {
+            int target = -1;
+            for (int g = 0; g < slots.length; g++) {
+                if (slots[g] == EMPTY && (target < 0 || load[g / slotsPerDevice] < load[target / slotsPerDevice])) {
+                    target = g;
+                }
+            }
+            if (target < 0) {
+                double bestMax = Double.POSITIVE_INFINITY;
+                for (int g = 0; g < slots.length; g++) {
+                    int f = slots[g];
+                    if (f != EMPTY && count[f] >= 2) {
+                        stageReplicate(e, g);
+                        double max = maxAfterStage();
+                        clearStage();
+                        if (max < bestMax) {
+                            bestMax = max;
+                            target = g;
+                        }
+                    }
+                }
+            }
+            if (target < 0) {
+                throw new IllegalStateException("no slot left for expert " + e + ": more experts than slots");
+            }
+            replicate(e, target);
+        }
+    }
+
+    /** Improves until within the bound, stuck, or more than {@code budget} copies were spent. */
+    void improve(int budget) {
+        int steps = 0;
+        int maxSteps = 4 * slots.length + 16;
+        while (!withinBound() && spent <= budget && steps++ < maxSteps) {
+            Action best = bestAction();
+            if (best == null) {
+                return;
+            }
+            apply(best);
+        }
+    }
+
+    int spent() {
+        return spent;
+    }
+
+    private record Action(int kind, int source, int target, double score) {
+        static final int DROP = 0;
+        static final int MOVE = 1;
+        static final int REPLICATE = 2;
+        static final int SWAP = 3;
+    }
+
+    private Action bestAction() {
+        Action best = null;
+        for (int s = 0; s < slots.length; s++) {
+            int e = slots[s];
+            int a = s / slotsPerDevice;
+            if (e == EMPTY || over(load[a]) <= 0) {
+                continue;
+            }
+            if (count[e] >= 2) {
+                stageDrop(s);
+                best = better(best, Action.DROP, s, -1, 0);
+            }
+            for (int t = 0; t < slots.length; t++) {
+                int b = t / slotsPerDevice;
+                if (b == a || !sameNode(a, b)) {
+                    continue;
+                }
+                int f = slots[t];
+                if (f == EMPTY) {
+                    stageMove(s, t);
+                    best = better(best, Action.MOVE, s, t, 1);
+                } else if (f != e) {
+                    stageSwap(s, t);
+                    best = better(best, Action.SWAP, s, t, 2);
+                }
+                if ((f == EMPTY || (f != e && count[f] >= 2)) && !hosts(b, e)) {
+                    stageReplicate(e, t);
+                    best = better(best, Action.REPLICATE, s, t, 1);
+                }
+            }
+        }
+        return best;
+    }
+
+    private Action better(Action best, int kind, int source, int target, int cost) {
+        double gain = -excessChange();
+        clearStage();
+        if (gain <= minGain) {
+            return best;
+        }
+        double score = gain / (cost + 0.25);
+        return best == null || score > best.score ? new Action(kind, source, target, score) : best;
+    }
+
+    private void apply(Action action) {
+        int s = action.source;
+        int t = action.target;
+        int e = slots[s];
+        switch (action.kind) {
+            case Action.DROP -> {
+                slots[s] = EMPTY;
+                count[e]--;
+            }
+            case Action.MOVE -> {
+                slots[t] = e;
+                slots[s] = EMPTY;
+                spent += 1;
+            }
+            case Action.SWAP -> {
+                slots[s] = slots[t];
+                slots[t] = e;
+                spent += 2;
+            }
+            default -> replicate(e, t);
+        }
+        recomputeLoads();
+    }
+
+    private void replicate(int e, int target) {
+        int f = slots[target];
+        if (f != EMPTY) {
+            count[f]--;
+        }
+        slots[target] = e;
+        count[e]++;
+        spent += 1;
+        recomputeLoads();
+    }
+
+    private void stageDrop(int s) {
+        int e = slots[s];
+        double oldShare = weight[e] / count[e];
+        double newShare = weight[e] / (count[e] - 1);
+        for (int g = 0; g < slots.length; g++) {
+            if (slots[g] == e) {
+                stage(g / slotsPerDevice, g == s ? -oldShare : newShare - oldShare);
+            }
+        }
+    }
+
+    private void stageMove(int s, int t) {
+        int e = slots[s];
+        double share = weight[e] / count[e];
+        stage(s / slotsPerDevice, -share);
+        stage(t / slotsPerDevice, share);
+    }
+
+    private void stageSwap(int s, int t) {
+        double shareS = weight[slots[s]] / count[slots[s]];
+        double shareT = weight[slots[t]] / count[slots[t]];
+        stage(s / slotsPerDevice, shareT - shareS);
+        stage(t / slotsPerDevice, shareS - shareT);
+    }
+
+    /** Effect of putting a new replica of e into slot t (replacing a spare replica of whatever is there). */
+    private void stageReplicate(int e, int t) {
+        int f = slots[t];
+        if (count[e] > 0) {
+            double change = weight[e] / (count[e] + 1) - weight[e] / count[e];
+            for (int g = 0; g < slots.length; g++) {
+                if (slots[g] == e) {
+                    stage(g / slotsPerDevice, change);
+                }
+            }
+        }
+        stage(t / slotsPerDevice, weight[e] / (count[e] + 1));
+        if (f != EMPTY) {
+            double oldShare = weight[f] / count[f];
+            double newShare = weight[f] / (count[f] - 1);
+            for (int g = 0; g < slots.length; g++) {
+                if (slots[g] == f) {
+                    stage(g / slotsPerDevice, g == t ? -oldShare : newShare - oldShare);
+                }
+            }
+        }
+    }
+
+    private void stage(int device, double amount) {
+        if (!isTouched[device]) {
+            isTouched[device] = true;
+            touched[touchedCount++] = device;
+        }
+        delta[device] += amount;
+    }
+
+    private double excessChange() {
+        double change = 0;
+        for (int i = 0; i < touchedCount; i++) {
+            int d = touched[i];
+            change += over(load[d] + delta[d]) - over(load[d]);
+        }
+        return change;
+    }
+
+    private double maxAfterStage() {
+        double max = 0;
+        for (int d = 0; d < devices; d++) {
+            max = Math.max(max, load[d] + (isTouched[d] ? delta[d] : 0));
+        }
+        return max;
+    }
+
+    private void clearStage() {
+        for (int i = 0; i < touchedCount; i++) {
+            int d = touched[i];
+            delta[d] = 0;
+            isTouched[d] = false;
+        }
+        touchedCount = 0;
+    }
+
+    private boolean hosts(int device, int e) {
+        for (int g = device * slotsPerDevice, end = g + slotsPerDevice; g < end; g++) {
+            if (slots[g] == e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean sameNode(int a, int b) {
+        return a / devicesPerNode == b / devicesPerNode;
+    }
+
+    private double over(double l) {
+        return Math.max(0, l - bound);
+    }
+
+    private void recomputeLoads() {
+        load = ExpectedLoads.perDevice(slots, devices, slotsPerDevice, weight);
+    }
+
+    private static int[] indices(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+}
