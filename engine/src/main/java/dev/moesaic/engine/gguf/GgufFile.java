@@ -7,8 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +27,14 @@ public final class GgufFile implements AutoCloseable {
     private static final int MAX_DIMS = 4;
     /** A metadata key or tensor name longer than this is certainly corrupt. */
     private static final long MAX_NAME_BYTES = 1 << 16;
+    /**
+     * Heap the parsed header may take (estimated per value: strings at 2 bytes per byte plus object
+     * overhead). The largest real vocabularies need about 50 MiB; a corrupt count or length that
+     * still fits a multi-gigabyte file must fail here instead of exhausting the heap.
+     */
+    private static final long MAX_HEADER_HEAP = 512L << 20;
+    private static final long STRING_OVERHEAD = 48;
+    private static final long TENSOR_INFO_OVERHEAD = 256;
     public static final int DEFAULT_ALIGNMENT = 32;
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -69,20 +75,39 @@ public final class GgufFile implements AutoCloseable {
         } catch (IOException e) {
             throw new GgufFormatException(path, "cannot read file: " + e.getMessage());
         }
-        if (size < 24) {
-            throw new GgufFormatException(path, 0, "file is " + size + " bytes, smaller than the 24-byte GGUF header");
-        }
+        requireHeaderSize(path, size);
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment mapping = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            GgufFile file = new Parser(path, mapping).parse(arena);
-            return file;
+            return new Parser(path, mapping).parse(arena);
         } catch (IOException e) {
             arena.close();
             throw new GgufFormatException(path, "cannot map file: " + e.getMessage());
         } catch (RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * Parses {@code contents} exactly as {@link #open} parses a mapped file, naming {@code path} in
+     * errors. Package-private: it lets tests run the same checks on thousands of corrupted in-memory
+     * copies of a file; the result must be closed by the thread that parsed it.
+     */
+    static GgufFile parse(Path path, MemorySegment contents) {
+        requireHeaderSize(path, contents.byteSize());
+        Arena arena = Arena.ofConfined();
+        try {
+            return new Parser(path, contents).parse(arena);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static void requireHeaderSize(Path path, long size) {
+        if (size < 24) {
+            throw new GgufFormatException(path, 0, "file is " + size + " bytes, smaller than the 24-byte GGUF header");
         }
     }
 
@@ -296,6 +321,7 @@ public final class GgufFile implements AutoCloseable {
         private final MemorySegment seg;
         private final long size;
         private long pos;
+        private long heapLeft = MAX_HEADER_HEAP;
 
         Parser(Path path, MemorySegment seg) {
             this.path = path;
@@ -351,6 +377,9 @@ public final class GgufFile implements AutoCloseable {
             java.util.Set<String> names = new java.util.HashSet<>();
             for (long i = 0; i < tensorCount; i++) {
                 long at = pos;
+                if (!reserve(1, TENSOR_INFO_OVERHEAD)) {
+                    throw overBudget("tensor info #" + i, 1, TENSOR_INFO_OVERHEAD);
+                }
                 String name = string("tensor name");
                 int nDims = u32();
                 if (nDims < 1 || nDims > MAX_DIMS) {
@@ -403,6 +432,20 @@ public final class GgufFile implements AutoCloseable {
                     Collections.unmodifiableMap(metadataTypes), Collections.unmodifiableMap(tensors), dataOffset, alignment);
         }
 
+        /** Reserves {@code count * each} bytes of the header heap budget; false (and nothing reserved) if they do not fit. */
+        private boolean reserve(long count, long each) {
+            if (count > heapLeft / each) {
+                return false;
+            }
+            heapLeft -= count * each;
+            return true;
+        }
+
+        private GgufFormatException overBudget(String what, long count, long each) {
+            return new GgufFormatException(path, pos, what + " would take more than the " + (MAX_HEADER_HEAP >> 20)
+                    + " MiB Moesaic allows for a GGUF header (" + Long.toUnsignedString(count) + " x " + each + " bytes): the file is corrupt");
+        }
+
         private void need(long n, String what) {
             if (n < 0 || n > size - pos) {
                 throw new GgufFormatException(path, pos, "file ends inside " + what + " (needs " + (n < 0 ? Long.toUnsignedString(n) : n)
@@ -432,16 +475,14 @@ public final class GgufFile implements AutoCloseable {
             if (len > MAX_NAME_BYTES && !what.equals("string value")) {
                 throw new GgufFormatException(path, pos - 8, what + " length " + len + " is implausibly long");
             }
-            byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
-            pos += len;
-            try {
-                return StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPLACE)
-                        .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                throw new GgufFormatException(path, pos - len, what + " is not UTF-8");
+            if (!reserve(1, STRING_OVERHEAD + 2 * len)) {
+                throw overBudget(what + " of " + len + " bytes", 1, STRING_OVERHEAD + 2 * len);
             }
+            byte[] bytes = new byte[(int) len];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, (int) len);
+            pos += len;
+            // Malformed UTF-8 becomes U+FFFD, as llama.cpp keeps such bytes without failing.
+            return new String(bytes, StandardCharsets.UTF_8);
         }
 
         private Object value(GgufValueType type, String key) {
@@ -461,6 +502,17 @@ public final class GgufFile implements AutoCloseable {
             };
         }
 
+        /** Heap one array element takes before any string bytes (a reference for strings and nested arrays). */
+        private static long heapPerElement(GgufValueType type) {
+            return switch (type) {
+                case FLOAT32 -> 4;
+                case BOOL -> 1;
+                case STRING -> 8;
+                case ARRAY -> 64;
+                default -> 8;
+            };
+        }
+
         private GgufArray array(String key, int depth) {
             if (depth > 4) {
                 throw new GgufFormatException(path, pos, "metadata '" + key + "' nests arrays too deeply");
@@ -475,6 +527,9 @@ public final class GgufFile implements AutoCloseable {
             if (count < 0 || count > (size - pos) / minElement) {
                 throw new GgufFormatException(path, pos - 8, "metadata array '" + key + "' claims " + Long.toUnsignedString(count)
                         + " elements, more than the " + (size - pos) + " bytes left can hold");
+            }
+            if (!reserve(count, heapPerElement(type))) {
+                throw overBudget("metadata array '" + key + "' of " + count + " " + type + " elements", count, heapPerElement(type));
             }
             int n = (int) count;
             switch (type) {
