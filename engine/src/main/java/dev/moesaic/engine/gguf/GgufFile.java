@@ -330,16 +330,20 @@ public final class GgufFile implements AutoCloseable {
         }
 
         GgufFile parse(Arena arena) {
-            int magic = u32();
+            int magic = u32("the magic number");
             if (magic != MAGIC) {
                 throw new GgufFormatException(path, 0, String.format("bad magic 0x%08x, expected 'GGUF' (is this a GGUF file?)", magic));
             }
-            int version = u32();
+            int version = u32("the version");
+            if (Integer.reverseBytes(version) == 2 || Integer.reverseBytes(version) == 3) {
+                throw new GgufFormatException(path, 4, "big-endian GGUF (version " + Integer.reverseBytes(version)
+                        + ") is not supported: convert the model to a little-endian GGUF");
+            }
             if (version != 2 && version != 3) {
                 throw new GgufFormatException(path, 4, "unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 2, 3)");
             }
-            long tensorCount = u64();
-            long kvCount = u64();
+            long tensorCount = u64("the tensor count");
+            long kvCount = u64("the metadata count");
             // Each KV needs at least 8 (key length) + 4 (type) + 1 bytes; each tensor info at least 8+4+4+8.
             if (kvCount < 0 || kvCount > (size - pos) / 13) {
                 throw new GgufFormatException(path, 16, "metadata count " + Long.toUnsignedString(kvCount) + " cannot fit in a file of " + size + " bytes");
@@ -352,7 +356,7 @@ public final class GgufFile implements AutoCloseable {
             for (long i = 0; i < kvCount; i++) {
                 long at = pos;
                 String key = string("metadata key");
-                int typeId = u32();
+                int typeId = u32("a metadata value type");
                 GgufValueType type = GgufValueType.byId(typeId);
                 if (type == null) {
                     throw new GgufFormatException(path, pos - 4, "metadata '" + key + "' has unknown value type " + typeId);
@@ -381,14 +385,14 @@ public final class GgufFile implements AutoCloseable {
                     throw overBudget("tensor info #" + i, 1, TENSOR_INFO_OVERHEAD);
                 }
                 String name = string("tensor name");
-                int nDims = u32();
+                int nDims = u32("a tensor's dimension count");
                 if (nDims < 1 || nDims > MAX_DIMS) {
                     throw new GgufFormatException(path, pos - 4, "tensor '" + name + "' has " + Integer.toUnsignedString(nDims) + " dimensions (1.." + MAX_DIMS + " allowed)");
                 }
                 long[] shape = new long[nDims];
                 long elements = 1;
                 for (int d = 0; d < nDims; d++) {
-                    shape[d] = u64();
+                    shape[d] = u64("a tensor dimension");
                     if (shape[d] <= 0 || shape[d] > size * 8) {
                         throw new GgufFormatException(path, pos - 8, "tensor '" + name + "' dimension " + d + " = " + Long.toUnsignedString(shape[d]) + " is impossible for a file of " + size + " bytes");
                     }
@@ -397,7 +401,7 @@ public final class GgufFile implements AutoCloseable {
                         throw new GgufFormatException(path, pos - 8, "tensor '" + name + "' has too many elements for a file of " + size + " bytes");
                     }
                 }
-                int typeId = u32();
+                int typeId = u32("a tensor type");
                 GgmlType type = GgmlType.byId(typeId);
                 if (type == null) {
                     throw new GgufFormatException(path, pos - 4, "tensor '" + name + "' has type " + GgmlType.nameOf(typeId) + ", which Moesaic does not support (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
@@ -405,7 +409,7 @@ public final class GgufFile implements AutoCloseable {
                 if (shape[0] % type.blockSize() != 0) {
                     throw new GgufFormatException(path, pos - 4, "tensor '" + name + "' row length " + shape[0] + " is not a multiple of the " + type + " block size " + type.blockSize());
                 }
-                long rel = u64();
+                long rel = u64("a tensor data offset");
                 if (rel < 0 || rel % alignment != 0) {
                     throw new GgufFormatException(path, pos - 8, "tensor '" + name + "' data offset " + Long.toUnsignedString(rel) + " is not aligned to " + alignment);
                 }
@@ -424,7 +428,7 @@ public final class GgufFile implements AutoCloseable {
                 long start = dataOffset + r.relOffset;
                 if (r.relOffset > size - dataOffset || r.bytes > size - start) {
                     throw new GgufFormatException(path, r.at, "tensor '" + r.name + "' (" + r.bytes + " bytes at data offset " + r.relOffset
-                            + ") extends past the end of the file (" + size + " bytes): the file is truncated");
+                            + ") extends past the end of the file (" + size + " bytes): the file is truncated; copy or download it again");
                 }
                 tensors.put(r.name, new GgufTensorInfo(r.name, r.type, r.shape, start, r.bytes));
             }
@@ -449,26 +453,26 @@ public final class GgufFile implements AutoCloseable {
         private void need(long n, String what) {
             if (n < 0 || n > size - pos) {
                 throw new GgufFormatException(path, pos, "file ends inside " + what + " (needs " + (n < 0 ? Long.toUnsignedString(n) : n)
-                        + " bytes, " + (size - pos) + " left): the file is truncated or corrupt");
+                        + " bytes, " + (size - pos) + " left): the file is truncated or corrupt; copy or download it again");
             }
         }
 
-        private int u32() {
-            need(4, "a 32-bit field");
+        private int u32(String what) {
+            need(4, what);
             int v = seg.get(U32, pos);
             pos += 4;
             return v;
         }
 
-        private long u64() {
-            need(8, "a 64-bit field");
+        private long u64(String what) {
+            need(8, what);
             long v = seg.get(U64, pos);
             pos += 8;
             return v;
         }
 
         private String string(String what) {
-            long len = u64();
+            long len = u64("a string length");
             if (len < 0 || len > size - pos) {
                 throw new GgufFormatException(path, pos - 8, what + " length " + Long.toUnsignedString(len) + " exceeds the " + (size - pos) + " bytes left in the file");
             }
@@ -491,9 +495,9 @@ public final class GgufFile implements AutoCloseable {
                 case INT8 -> { need(1, key); yield (long) seg.get(ValueLayout.JAVA_BYTE, pos++); }
                 case UINT16 -> { need(2, key); long v = seg.get(U16, pos) & 0xffff; pos += 2; yield v; }
                 case INT16 -> { need(2, key); long v = seg.get(U16, pos); pos += 2; yield v; }
-                case UINT32 -> Integer.toUnsignedLong(u32());
-                case INT32 -> (long) u32();
-                case UINT64, INT64 -> u64();
+                case UINT32 -> Integer.toUnsignedLong(u32("a metadata value"));
+                case INT32 -> (long) u32("a metadata value");
+                case UINT64, INT64 -> u64("a metadata value");
                 case FLOAT32 -> { need(4, key); float v = seg.get(F32, pos); pos += 4; yield v; }
                 case FLOAT64 -> { need(8, key); double v = seg.get(F64, pos); pos += 8; yield v; }
                 case BOOL -> { need(1, key); yield seg.get(ValueLayout.JAVA_BYTE, pos++) != 0; }
@@ -517,12 +521,12 @@ public final class GgufFile implements AutoCloseable {
             if (depth > 4) {
                 throw new GgufFormatException(path, pos, "metadata '" + key + "' nests arrays too deeply");
             }
-            int typeId = u32();
+            int typeId = u32("an array element type");
             GgufValueType type = GgufValueType.byId(typeId);
             if (type == null) {
                 throw new GgufFormatException(path, pos - 4, "metadata array '" + key + "' has unknown element type " + typeId);
             }
-            long count = u64();
+            long count = u64("an array length");
             long minElement = type.size() > 0 ? type.size() : (type == GgufValueType.STRING ? 8 : 12);
             if (count < 0 || count > (size - pos) / minElement) {
                 throw new GgufFormatException(path, pos - 8, "metadata array '" + key + "' claims " + Long.toUnsignedString(count)
