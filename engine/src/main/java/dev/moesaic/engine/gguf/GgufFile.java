@@ -7,8 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +27,14 @@ public final class GgufFile implements AutoCloseable {
     private static final int MAX_DIMS = 4;
     /** A metadata key or tensor name longer than this is certainly corrupt. */
     private static final long MAX_NAME_BYTES = 1 << 16;
+    /**
+     * Heap the parsed header may take (estimated per value: strings at 2 bytes per byte plus object
+     * overhead). The largest real vocabularies need about 50 MiB; a corrupt count or length that
+     * still fits a multi-gigabyte file must fail here instead of exhausting the heap.
+     */
+    private static final long MAX_HEADER_HEAP = 512L << 20;
+    private static final long STRING_OVERHEAD = 48;
+    private static final long TENSOR_INFO_OVERHEAD = 256;
     public static final int DEFAULT_ALIGNMENT = 32;
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -69,20 +75,39 @@ public final class GgufFile implements AutoCloseable {
         } catch (IOException e) {
             throw new GgufFormatException(path, "cannot read file: " + e.getMessage());
         }
-        if (size < 24) {
-            throw new GgufFormatException(path, 0, "file is " + size + " bytes, smaller than the 24-byte GGUF header");
-        }
+        requireHeaderSize(path, size);
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment mapping = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            GgufFile file = new Parser(path, mapping).parse(arena);
-            return file;
+            return new Parser(path, mapping).parse(arena);
         } catch (IOException e) {
             arena.close();
             throw new GgufFormatException(path, "cannot map file: " + e.getMessage());
         } catch (RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * Parses {@code contents} exactly as {@link #open} parses a mapped file, naming {@code path} in
+     * errors. Package-private: it lets tests run the same checks on thousands of corrupted in-memory
+     * copies of a file; the result must be closed by the thread that parsed it.
+     */
+    static GgufFile parse(Path path, MemorySegment contents) {
+        requireHeaderSize(path, contents.byteSize());
+        Arena arena = Arena.ofConfined();
+        try {
+            return new Parser(path, contents).parse(arena);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static void requireHeaderSize(Path path, long size) {
+        if (size < 24) {
+            throw new GgufFormatException(path, 0, "file is " + size + " bytes, smaller than the 24-byte GGUF header");
         }
     }
 
@@ -296,6 +321,7 @@ public final class GgufFile implements AutoCloseable {
         private final MemorySegment seg;
         private final long size;
         private long pos;
+        private long heapLeft = MAX_HEADER_HEAP;
 
         Parser(Path path, MemorySegment seg) {
             this.path = path;
@@ -304,16 +330,20 @@ public final class GgufFile implements AutoCloseable {
         }
 
         GgufFile parse(Arena arena) {
-            int magic = u32();
+            int magic = u32("the magic number");
             if (magic != MAGIC) {
                 throw new GgufFormatException(path, 0, String.format("bad magic 0x%08x, expected 'GGUF' (is this a GGUF file?)", magic));
             }
-            int version = u32();
+            int version = u32("the version");
+            if (Integer.reverseBytes(version) == 2 || Integer.reverseBytes(version) == 3) {
+                throw new GgufFormatException(path, 4, "big-endian GGUF (version " + Integer.reverseBytes(version)
+                        + ") is not supported: convert the model to a little-endian GGUF");
+            }
             if (version != 2 && version != 3) {
                 throw new GgufFormatException(path, 4, "unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 2, 3)");
             }
-            long tensorCount = u64();
-            long kvCount = u64();
+            long tensorCount = u64("the tensor count");
+            long kvCount = u64("the metadata count");
             // Each KV needs at least 8 (key length) + 4 (type) + 1 bytes; each tensor info at least 8+4+4+8.
             if (kvCount < 0 || kvCount > (size - pos) / 13) {
                 throw new GgufFormatException(path, 16, "metadata count " + Long.toUnsignedString(kvCount) + " cannot fit in a file of " + size + " bytes");
@@ -326,7 +356,7 @@ public final class GgufFile implements AutoCloseable {
             for (long i = 0; i < kvCount; i++) {
                 long at = pos;
                 String key = string("metadata key");
-                int typeId = u32();
+                int typeId = u32("a metadata value type");
                 GgufValueType type = GgufValueType.byId(typeId);
                 if (type == null) {
                     throw new GgufFormatException(path, pos - 4, "metadata '" + key + "' has unknown value type " + typeId);
@@ -351,15 +381,18 @@ public final class GgufFile implements AutoCloseable {
             java.util.Set<String> names = new java.util.HashSet<>();
             for (long i = 0; i < tensorCount; i++) {
                 long at = pos;
+                if (!reserve(1, TENSOR_INFO_OVERHEAD)) {
+                    throw overBudget("tensor info #" + i, 1, TENSOR_INFO_OVERHEAD);
+                }
                 String name = string("tensor name");
-                int nDims = u32();
+                int nDims = u32("a tensor's dimension count");
                 if (nDims < 1 || nDims > MAX_DIMS) {
                     throw new GgufFormatException(path, pos - 4, "tensor '" + name + "' has " + Integer.toUnsignedString(nDims) + " dimensions (1.." + MAX_DIMS + " allowed)");
                 }
                 long[] shape = new long[nDims];
                 long elements = 1;
                 for (int d = 0; d < nDims; d++) {
-                    shape[d] = u64();
+                    shape[d] = u64("a tensor dimension");
                     if (shape[d] <= 0 || shape[d] > size * 8) {
                         throw new GgufFormatException(path, pos - 8, "tensor '" + name + "' dimension " + d + " = " + Long.toUnsignedString(shape[d]) + " is impossible for a file of " + size + " bytes");
                     }
@@ -368,7 +401,7 @@ public final class GgufFile implements AutoCloseable {
                         throw new GgufFormatException(path, pos - 8, "tensor '" + name + "' has too many elements for a file of " + size + " bytes");
                     }
                 }
-                int typeId = u32();
+                int typeId = u32("a tensor type");
                 GgmlType type = GgmlType.byId(typeId);
                 if (type == null) {
                     throw new GgufFormatException(path, pos - 4, "tensor '" + name + "' has type " + GgmlType.nameOf(typeId) + ", which Moesaic does not support (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
@@ -376,7 +409,7 @@ public final class GgufFile implements AutoCloseable {
                 if (shape[0] % type.blockSize() != 0) {
                     throw new GgufFormatException(path, pos - 4, "tensor '" + name + "' row length " + shape[0] + " is not a multiple of the " + type + " block size " + type.blockSize());
                 }
-                long rel = u64();
+                long rel = u64("a tensor data offset");
                 if (rel < 0 || rel % alignment != 0) {
                     throw new GgufFormatException(path, pos - 8, "tensor '" + name + "' data offset " + Long.toUnsignedString(rel) + " is not aligned to " + alignment);
                 }
@@ -395,7 +428,7 @@ public final class GgufFile implements AutoCloseable {
                 long start = dataOffset + r.relOffset;
                 if (r.relOffset > size - dataOffset || r.bytes > size - start) {
                     throw new GgufFormatException(path, r.at, "tensor '" + r.name + "' (" + r.bytes + " bytes at data offset " + r.relOffset
-                            + ") extends past the end of the file (" + size + " bytes): the file is truncated");
+                            + ") extends past the end of the file (" + size + " bytes): the file is truncated; copy or download it again");
                 }
                 tensors.put(r.name, new GgufTensorInfo(r.name, r.type, r.shape, start, r.bytes));
             }
@@ -403,45 +436,57 @@ public final class GgufFile implements AutoCloseable {
                     Collections.unmodifiableMap(metadataTypes), Collections.unmodifiableMap(tensors), dataOffset, alignment);
         }
 
+        /** Reserves {@code count * each} bytes of the header heap budget; false (and nothing reserved) if they do not fit. */
+        private boolean reserve(long count, long each) {
+            if (count > heapLeft / each) {
+                return false;
+            }
+            heapLeft -= count * each;
+            return true;
+        }
+
+        private GgufFormatException overBudget(String what, long count, long each) {
+            return new GgufFormatException(path, pos, what + " would take more than the " + (MAX_HEADER_HEAP >> 20)
+                    + " MiB Moesaic allows for a GGUF header (" + Long.toUnsignedString(count) + " x " + each + " bytes): the file is corrupt");
+        }
+
         private void need(long n, String what) {
             if (n < 0 || n > size - pos) {
                 throw new GgufFormatException(path, pos, "file ends inside " + what + " (needs " + (n < 0 ? Long.toUnsignedString(n) : n)
-                        + " bytes, " + (size - pos) + " left): the file is truncated or corrupt");
+                        + " bytes, " + (size - pos) + " left): the file is truncated or corrupt; copy or download it again");
             }
         }
 
-        private int u32() {
-            need(4, "a 32-bit field");
+        private int u32(String what) {
+            need(4, what);
             int v = seg.get(U32, pos);
             pos += 4;
             return v;
         }
 
-        private long u64() {
-            need(8, "a 64-bit field");
+        private long u64(String what) {
+            need(8, what);
             long v = seg.get(U64, pos);
             pos += 8;
             return v;
         }
 
         private String string(String what) {
-            long len = u64();
+            long len = u64("a string length");
             if (len < 0 || len > size - pos) {
                 throw new GgufFormatException(path, pos - 8, what + " length " + Long.toUnsignedString(len) + " exceeds the " + (size - pos) + " bytes left in the file");
             }
             if (len > MAX_NAME_BYTES && !what.equals("string value")) {
                 throw new GgufFormatException(path, pos - 8, what + " length " + len + " is implausibly long");
             }
-            byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
-            pos += len;
-            try {
-                return StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPLACE)
-                        .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                throw new GgufFormatException(path, pos - len, what + " is not UTF-8");
+            if (!reserve(1, STRING_OVERHEAD + 2 * len)) {
+                throw overBudget(what + " of " + len + " bytes", 1, STRING_OVERHEAD + 2 * len);
             }
+            byte[] bytes = new byte[(int) len];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, (int) len);
+            pos += len;
+            // Malformed UTF-8 becomes U+FFFD, as llama.cpp keeps such bytes without failing.
+            return new String(bytes, StandardCharsets.UTF_8);
         }
 
         private Object value(GgufValueType type, String key) {
@@ -450,9 +495,9 @@ public final class GgufFile implements AutoCloseable {
                 case INT8 -> { need(1, key); yield (long) seg.get(ValueLayout.JAVA_BYTE, pos++); }
                 case UINT16 -> { need(2, key); long v = seg.get(U16, pos) & 0xffff; pos += 2; yield v; }
                 case INT16 -> { need(2, key); long v = seg.get(U16, pos); pos += 2; yield v; }
-                case UINT32 -> Integer.toUnsignedLong(u32());
-                case INT32 -> (long) u32();
-                case UINT64, INT64 -> u64();
+                case UINT32 -> Integer.toUnsignedLong(u32("a metadata value"));
+                case INT32 -> (long) u32("a metadata value");
+                case UINT64, INT64 -> u64("a metadata value");
                 case FLOAT32 -> { need(4, key); float v = seg.get(F32, pos); pos += 4; yield v; }
                 case FLOAT64 -> { need(8, key); double v = seg.get(F64, pos); pos += 8; yield v; }
                 case BOOL -> { need(1, key); yield seg.get(ValueLayout.JAVA_BYTE, pos++) != 0; }
@@ -461,20 +506,34 @@ public final class GgufFile implements AutoCloseable {
             };
         }
 
+        /** Heap one array element takes before any string bytes (a reference for strings and nested arrays). */
+        private static long heapPerElement(GgufValueType type) {
+            return switch (type) {
+                case FLOAT32 -> 4;
+                case BOOL -> 1;
+                case STRING -> 8;
+                case ARRAY -> 64;
+                default -> 8;
+            };
+        }
+
         private GgufArray array(String key, int depth) {
             if (depth > 4) {
                 throw new GgufFormatException(path, pos, "metadata '" + key + "' nests arrays too deeply");
             }
-            int typeId = u32();
+            int typeId = u32("an array element type");
             GgufValueType type = GgufValueType.byId(typeId);
             if (type == null) {
                 throw new GgufFormatException(path, pos - 4, "metadata array '" + key + "' has unknown element type " + typeId);
             }
-            long count = u64();
+            long count = u64("an array length");
             long minElement = type.size() > 0 ? type.size() : (type == GgufValueType.STRING ? 8 : 12);
             if (count < 0 || count > (size - pos) / minElement) {
                 throw new GgufFormatException(path, pos - 8, "metadata array '" + key + "' claims " + Long.toUnsignedString(count)
                         + " elements, more than the " + (size - pos) + " bytes left can hold");
+            }
+            if (!reserve(count, heapPerElement(type))) {
+                throw overBudget("metadata array '" + key + "' of " + count + " " + type + " elements", count, heapPerElement(type));
             }
             int n = (int) count;
             switch (type) {

@@ -346,6 +346,7 @@ public final class GgufWriter {
         private final FileChannel ch;
         private final PendingTensor tensor;
         private long written;
+        private byte[] staging;
 
         CountingSink(FileChannel ch, PendingTensor tensor) {
             this.ch = ch;
@@ -358,9 +359,19 @@ public final class GgufWriter {
                 throw new IllegalStateException("tensor '" + tensor.name() + "': its source wrote more than the " + tensor.bytes()
                         + " bytes " + tensor.type() + " " + Arrays.toString(tensor.shape()) + " needs");
             }
+            // Native and byte[] segments are written as they are; others (a float[], say) go through a staging array.
+            boolean direct = bytes.isNative() || bytes.heapBase().orElse(null) instanceof byte[];
             for (long at = 0; at < bytes.byteSize(); at += CHUNK) {
-                long len = Math.min(CHUNK, bytes.byteSize() - at);
-                writeFully(ch, bytes.asSlice(at, len).asByteBuffer());
+                int len = (int) Math.min(CHUNK, bytes.byteSize() - at);
+                if (direct) {
+                    writeFully(ch, bytes.asSlice(at, len).asByteBuffer());
+                } else {
+                    if (staging == null) {
+                        staging = new byte[CHUNK];
+                    }
+                    MemorySegment.copy(bytes, at, MemorySegment.ofArray(staging), 0, len);
+                    writeFully(ch, ByteBuffer.wrap(staging, 0, len));
+                }
             }
             written += bytes.byteSize();
         }

@@ -1,5 +1,6 @@
 package dev.moesaic.engine.quant;
 
+import dev.moesaic.engine.gguf.GgufWriter;
 import dev.moesaic.engine.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
 
@@ -41,5 +42,41 @@ public final class WeightQuantizer {
         byte[] out = new byte[Math.toIntExact(type.bytesFor(x.length))];
         quantize(type, x, 0, x.length, MemorySegment.ofArray(out), 0);
         return out;
+    }
+
+    /** Produces row {@code index} of a float matrix into {@code out} (length = the row length). */
+    @FunctionalInterface
+    public interface RowSupplier {
+        void row(long index, float[] out);
+    }
+
+    /**
+     * A {@link GgufWriter} tensor source that asks for {@code rows} float rows of {@code cols} values
+     * one at a time and encodes them as {@code type}, writing about a mebibyte at a time: a model is
+     * exported without ever holding its floats or its encoded bytes in full.
+     */
+    public static GgufWriter.TensorSource encodingRows(GgmlType type, int cols, long rows, RowSupplier supplier) {
+        long rowBytes = type.bytesFor(cols);
+        if (rows < 0 || rowBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(rows + " rows of " + cols + " " + type + " values cannot be encoded row by row");
+        }
+        return sink -> {
+            int perChunk = (int) Math.max(1, Math.min(rows, (1 << 20) / rowBytes));
+            byte[] chunk = new byte[Math.toIntExact(perChunk * rowBytes)];
+            MemorySegment out = MemorySegment.ofArray(chunk);
+            float[] row = new float[cols];
+            int filled = 0;
+            for (long r = 0; r < rows; r++) {
+                supplier.row(r, row);
+                quantize(type, row, 0, cols, out, filled * rowBytes);
+                if (++filled == perChunk) {
+                    sink.write(chunk, 0, chunk.length);
+                    filled = 0;
+                }
+            }
+            if (filled > 0) {
+                sink.write(chunk, 0, (int) (filled * rowBytes));
+            }
+        };
     }
 }

@@ -158,6 +158,27 @@ class GgufWriterTest {
     }
 
     @Test
+    void writesTensorsFromSegmentsOfAnyKind() {
+        float[] values = {1f, -2f, 3.5f};
+        Path file = dir.resolve("kinds.gguf");
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment offHeap = arena.allocate(8);
+            offHeap.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x0102030405060708L);
+            new GgufWriter()
+                    .addTensor("floats", GgmlType.F32, new long[] {3}, MemorySegment.ofArray(values))
+                    .addTensor("native", GgmlType.F16, new long[] {4}, offHeap)
+                    .addTensor("shorts", GgmlType.BF16, new long[] {2}, MemorySegment.ofArray(new short[] {0x3f80, (short) 0xbf80}))
+                    .write(file);
+        }
+        try (GgufFile f = GgufFile.open(file)) {
+            MemorySegment floats = f.tensorData(f.tensor("floats"));
+            assertThat(floats.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED)).containsExactly(values);
+            assertThat(f.tensorData(f.tensor("native")).get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(0x0102030405060708L);
+            assertThat(f.tensorData(f.tensor("shorts")).toArray(ValueLayout.JAVA_SHORT_UNALIGNED)).containsExactly((short) 0x3f80, (short) 0xbf80);
+        }
+    }
+
+    @Test
     void honoursACustomAlignment() throws IOException {
         byte[] a = new byte[4 * 3];
         byte[] b = new byte[4 * 5];
