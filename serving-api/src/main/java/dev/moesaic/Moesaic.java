@@ -1,5 +1,6 @@
 package dev.moesaic;
 
+import dev.moesaic.engine.cli.ExportGgufCommand;
 import dev.moesaic.engine.cli.GenerateCommand;
 import java.util.Arrays;
 
@@ -16,6 +17,7 @@ public final class Moesaic {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         int status = switch (args[0]) {
             case "generate" -> GenerateCommand.run(rest, System.out, System.err);
+            case "export-gguf" -> ExportGgufCommand.run(rest, System.out, System.err);
             default -> {
                 System.err.println("moesaic: unknown command '" + args[0] + "'");
                 usage();
@@ -31,6 +33,7 @@ public final class Moesaic {
                 usage: moesaic <command> [options]     (each command takes --help)
                 commands:
                   generate     generate text from a prompt
+                  export-gguf  write a built-in model as a GGUF file (for llama.cpp and other engines)
                 """);
     }
 }
