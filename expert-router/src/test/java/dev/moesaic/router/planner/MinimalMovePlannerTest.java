@@ -98,6 +98,9 @@ class MinimalMovePlannerTest {
             LayerPlacement chosen = plan.to().layer(l);
             assertThat(ExpectedLoads.maxDevice(chosen, loads[l])).as("layer %d", l)
                     .isLessThanOrEqualTo((1 + planner.tolerance()) * best + EPS * (1 + best));
+            double perReplica = ExpectedLoads.maxPerReplica(scratch.layer(l), loads[l]);
+            assertThat(ExpectedLoads.maxPerReplica(chosen, loads[l])).as("layer %d per replica", l)
+                    .isLessThanOrEqualTo((1 + planner.tolerance()) * perReplica + EPS * (1 + perReplica));
         }
     }
 }
