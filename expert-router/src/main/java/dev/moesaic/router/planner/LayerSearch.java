@@ -27,6 +27,7 @@ final class LayerSearch {
     private final double minGain;
     private final int[] slots;
     private final int[] count;
+    private final int[][] onDevice; // [expert][device]: replicas of the expert on the device
     private double[] load;
 
     // scratch for evaluating an action's effect on the touched devices only
@@ -56,6 +57,7 @@ final class LayerSearch {
                 count[e]++;
             }
         }
+        this.onDevice = new int[weight.length][devices];
         double total = 0;
         for (double w : weight) {
             total += w;
@@ -259,11 +261,17 @@ final class LayerSearch {
     private void stageDrop(int s) {
         int e = slots[s];
         stageCount(e, -1);
-        double oldShare = weight[e] / count[e];
-        double newShare = weight[e] / (count[e] - 1);
-        for (int g = 0; g < slots.length; g++) {
-            if (slots[g] == e) {
-                stage(g / slotsPerDevice, g == s ? -oldShare : newShare - oldShare);
+        stageShareChange(e, count[e] - 1);
+        stage(s / slotsPerDevice, -weight[e] / (count[e] - 1));
+    }
+
+    /** Every replica of e changes from load/count to load/newCount. */
+    private void stageShareChange(int e, int newCount) {
+        double change = weight[e] / newCount - weight[e] / count[e];
+        int[] hosted = onDevice[e];
+        for (int d = 0; d < devices; d++) {
+            if (hosted[d] > 0) {
+                stage(d, hosted[d] * change);
             }
         }
     }
@@ -290,22 +298,12 @@ final class LayerSearch {
             stageCount(f, -1);
         }
         if (count[e] > 0) {
-            double change = weight[e] / (count[e] + 1) - weight[e] / count[e];
-            for (int g = 0; g < slots.length; g++) {
-                if (slots[g] == e) {
-                    stage(g / slotsPerDevice, change);
-                }
-            }
+            stageShareChange(e, count[e] + 1);
         }
         stage(t / slotsPerDevice, weight[e] / (count[e] + 1));
         if (f != EMPTY) {
-            double oldShare = weight[f] / count[f];
-            double newShare = weight[f] / (count[f] - 1);
-            for (int g = 0; g < slots.length; g++) {
-                if (slots[g] == f) {
-                    stage(g / slotsPerDevice, g == t ? -oldShare : newShare - oldShare);
-                }
-            }
+            stageShareChange(f, count[f] - 1);
+            stage(t / slotsPerDevice, -weight[f] / (count[f] - 1));
         }
     }
 
@@ -349,12 +347,7 @@ final class LayerSearch {
     }
 
     private boolean hosts(int device, int e) {
-        for (int g = device * slotsPerDevice, end = g + slotsPerDevice; g < end; g++) {
-            if (slots[g] == e) {
-                return true;
-            }
-        }
-        return false;
+        return onDevice[e][device] > 0;
     }
 
     private boolean sameNode(int a, int b) {
@@ -367,6 +360,14 @@ final class LayerSearch {
 
     private void recomputeLoads() {
         load = ExpectedLoads.perDevice(slots, devices, slotsPerDevice, weight);
+        for (int[] row : onDevice) {
+            Arrays.fill(row, 0);
+        }
+        for (int g = 0; g < slots.length; g++) {
+            if (slots[g] != EMPTY) {
+                onDevice[slots[g]][g / slotsPerDevice]++;
+            }
+        }
     }
 
     private static int[] indices(int n) {
