@@ -15,8 +15,10 @@ import java.util.Arrays;
  *
  * <p>Load scale: loads are measured in units of the fair share {@code fairShare = assignments /
  * devices} of the current call, so a price of 0.01 is worth 1% of a device's fair share whatever the
- * batch size; the default step u = 0.001 is relative to that unit. The cap keeps a device that was
- * overloaded for a long time from being shunned long after the load has moved.
+ * batch size; the default step u = 0.001 is relative to that unit. The cap (default 0.05, reached
+ * after 50 one-sided iterations) bounds how far prices can bias the choice away from the
+ * in-iteration loads: a device that cannot reach the mean (too little replicated load on it) would
+ * otherwise collect a large price that misroutes traffic long after a re-plan changed its experts.
  *
  * <p>Deterministic: the same placement, loads history and inputs give the same choices. Prices
  * follow the placement's epoch: on a new epoch, slots that still hold the same expert on the same
@@ -25,7 +27,7 @@ import java.util.Arrays;
  */
 public final class AlfBalancer implements ReplicaSelector {
     public static final double DEFAULT_STEP = 0.001;
-    public static final double DEFAULT_PRICE_CAP = 1.0;
+    public static final double DEFAULT_PRICE_CAP = 0.05;
 
     private final double step;
     private final double cap;

@@ -8,7 +8,7 @@ import dev.moesaic.router.placement.Placement;
  * does not depend on the choice. Implementations keep per-call scratch or state: use one instance
  * from one thread at a time (the engine dispatches layers one after another).
  */
-public sealed interface ReplicaSelector permits AlfBalancer, RoundRobinReplicas {
+public interface ReplicaSelector {
     /**
      * @param placement   the placement of the current iteration
      * @param layer       the MoE layer

@@ -1,5 +1,6 @@
 package dev.moesaic.router.gate;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -146,13 +147,13 @@ public final class MoeGate {
         int[] keptGroups = s.keptGroups;
         topK(groupScore, groups, config.groupsUsed(), keptGroups, 0);
         boolean[] kept = s.groupKept;
-        java.util.Arrays.fill(kept, false);
+        Arrays.fill(kept, false);
         for (int i = 0; i < config.groupsUsed(); i++) {
             kept[keptGroups[i]] = true;
         }
         for (int g = 0; g < groups; g++) {
             if (!kept[g]) {
-                java.util.Arrays.fill(selection, g * size, (g + 1) * size, Float.NEGATIVE_INFINITY);
+                Arrays.fill(selection, g * size, (g + 1) * size, Float.NEGATIVE_INFINITY);
             }
         }
     }

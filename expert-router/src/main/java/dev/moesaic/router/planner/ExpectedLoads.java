@@ -38,6 +38,15 @@ public final class ExpectedLoads {
         return max(perDevice(layer, expertLoads));
     }
 
+    /** The largest load per replica of any expert, {@code max_e load_e / replicas_e}. */
+    public static double maxPerReplica(LayerPlacement layer, double[] expertLoads) {
+        double m = 0;
+        for (int e = 0; e < expertLoads.length; e++) {
+            m = Math.max(m, expertLoads[e] / layer.replicaCount(e));
+        }
+        return m;
+    }
+
     static double max(double[] values) {
         double m = 0;
         for (double v : values) {

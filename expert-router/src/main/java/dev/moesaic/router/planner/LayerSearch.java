@@ -6,10 +6,12 @@ import java.util.Arrays;
 /**
  * Few-move repair of one layer's slot table: starting from where the experts are now, place the
  * experts that lost every replica, then take the best single action per step until every device's
- * expected load is at most {@code bound} or no action helps. Actions, with their cost in copies:
+ * expected load is at most {@code bound} and every expert's load per replica at most
+ * {@code replicaBound}, or no action helps. Actions, with their cost in copies:
  * drop a replica (0), move a replica into an empty slot on another device (1), add a replica of an
  * expert into an empty slot or over a spare replica (1), swap two replicas across devices (2). An
- * action is taken only if it lowers the total excess {@code sum_d max(0, load_d - bound)}, so the
+ * action is taken only if it lowers the total excess {@code sum_d max(0, load_d - bound) +
+ * sum_e max(0, load_e / replicas_e - replicaBound)}, so the
  * search ends; the step with the best excess reduction per copy wins (ties: the first found in slot
  * order, hence deterministic).
  */
@@ -21,9 +23,11 @@ final class LayerSearch {
     private final int devicesPerNode;
     private final double[] weight;
     private final double bound;
+    private final double replicaBound;
     private final double minGain;
     private final int[] slots;
     private final int[] count;
+    private final int[][] onDevice; // [expert][device]: replicas of the expert on the device
     private double[] load;
 
     // scratch for evaluating an action's effect on the touched devices only
@@ -31,15 +35,21 @@ final class LayerSearch {
     private final int[] touched;
     private final boolean[] isTouched;
     private int touchedCount;
+    // staged replica-count changes: at most two experts per action
+    private final int[] countExpert = new int[2];
+    private final int[] countChange = new int[2];
+    private int countChanges;
 
     private int spent;
 
-    LayerSearch(int[] start, int devices, int slotsPerDevice, int devicesPerNode, double[] weight, double bound) {
+    LayerSearch(int[] start, int devices, int slotsPerDevice, int devicesPerNode, double[] weight, double bound,
+                double replicaBound) {
         this.devices = devices;
         this.slotsPerDevice = slotsPerDevice;
         this.devicesPerNode = devicesPerNode;
         this.weight = weight;
         this.bound = bound;
+        this.replicaBound = replicaBound;
         this.slots = start.clone();
         this.count = new int[weight.length];
         for (int e : slots) {
@@ -47,6 +57,7 @@ final class LayerSearch {
                 count[e]++;
             }
         }
+        this.onDevice = new int[weight.length][devices];
         double total = 0;
         for (double w : weight) {
             total += w;
@@ -66,6 +77,9 @@ final class LayerSearch {
         double x = 0;
         for (double l : load) {
             x += over(l);
+        }
+        for (int e = 0; e < weight.length; e++) {
+            x += replicaExcess(e, count[e]);
         }
         return x;
     }
@@ -163,7 +177,40 @@ final class LayerSearch {
                 }
             }
         }
+        // experts whose load per replica is too high: one more replica anywhere it fits
+        for (int e = 0; e < weight.length; e++) {
+            if (count[e] == 0 || replicaExcess(e, count[e]) <= 0) {
+                continue;
+            }
+            int s = firstReplica(e);
+            for (int t = 0; t < slots.length; t++) {
+                int b = t / slotsPerDevice;
+                int f = slots[t];
+                if (sameNode(s / slotsPerDevice, b) && (f == EMPTY || (f != e && count[f] >= 2)) && !hosts(b, e)) {
+                    stageReplicate(e, t);
+                    best = better(best, Action.REPLICATE, s, t, 1);
+                }
+            }
+        }
         return best;
+    }
+
+    private int firstReplica(int e) {
+        for (int g = 0; g < slots.length; g++) {
+            if (slots[g] == e) {
+                return g;
+            }
+        }
+        throw new IllegalStateException("expert " + e + " has no replica");
+    }
+
+    private double replicaExcess(int e, int replicas) {
+        return replicas == 0 ? 0 : Math.max(0, weight[e] / replicas - replicaBound);
+    }
+
+    private void stageCount(int e, int change) {
+        countExpert[countChanges] = e;
+        countChange[countChanges++] = change;
     }
 
     private Action better(Action best, int kind, int source, int target, int cost) {
@@ -213,11 +260,18 @@ final class LayerSearch {
 
     private void stageDrop(int s) {
         int e = slots[s];
-        double oldShare = weight[e] / count[e];
-        double newShare = weight[e] / (count[e] - 1);
-        for (int g = 0; g < slots.length; g++) {
-            if (slots[g] == e) {
-                stage(g / slotsPerDevice, g == s ? -oldShare : newShare - oldShare);
+        stageCount(e, -1);
+        stageShareChange(e, count[e] - 1);
+        stage(s / slotsPerDevice, -weight[e] / (count[e] - 1));
+    }
+
+    /** Every replica of e changes from load/count to load/newCount. */
+    private void stageShareChange(int e, int newCount) {
+        double change = weight[e] / newCount - weight[e] / count[e];
+        int[] hosted = onDevice[e];
+        for (int d = 0; d < devices; d++) {
+            if (hosted[d] > 0) {
+                stage(d, hosted[d] * change);
             }
         }
     }
@@ -239,23 +293,17 @@ final class LayerSearch {
     /** Effect of putting a new replica of e into slot t (replacing a spare replica of whatever is there). */
     private void stageReplicate(int e, int t) {
         int f = slots[t];
+        stageCount(e, +1);
+        if (f != EMPTY) {
+            stageCount(f, -1);
+        }
         if (count[e] > 0) {
-            double change = weight[e] / (count[e] + 1) - weight[e] / count[e];
-            for (int g = 0; g < slots.length; g++) {
-                if (slots[g] == e) {
-                    stage(g / slotsPerDevice, change);
-                }
-            }
+            stageShareChange(e, count[e] + 1);
         }
         stage(t / slotsPerDevice, weight[e] / (count[e] + 1));
         if (f != EMPTY) {
-            double oldShare = weight[f] / count[f];
-            double newShare = weight[f] / (count[f] - 1);
-            for (int g = 0; g < slots.length; g++) {
-                if (slots[g] == f) {
-                    stage(g / slotsPerDevice, g == t ? -oldShare : newShare - oldShare);
-                }
-            }
+            stageShareChange(f, count[f] - 1);
+            stage(t / slotsPerDevice, -weight[f] / (count[f] - 1));
         }
     }
 
@@ -269,6 +317,10 @@ final class LayerSearch {
 
     private double excessChange() {
         double change = 0;
+        for (int i = 0; i < countChanges; i++) {
+            int e = countExpert[i];
+            change += replicaExcess(e, count[e] + countChange[i]) - replicaExcess(e, count[e]);
+        }
         for (int i = 0; i < touchedCount; i++) {
             int d = touched[i];
             change += over(load[d] + delta[d]) - over(load[d]);
@@ -285,6 +337,7 @@ final class LayerSearch {
     }
 
     private void clearStage() {
+        countChanges = 0;
         for (int i = 0; i < touchedCount; i++) {
             int d = touched[i];
             delta[d] = 0;
@@ -294,12 +347,7 @@ final class LayerSearch {
     }
 
     private boolean hosts(int device, int e) {
-        for (int g = device * slotsPerDevice, end = g + slotsPerDevice; g < end; g++) {
-            if (slots[g] == e) {
-                return true;
-            }
-        }
-        return false;
+        return onDevice[e][device] > 0;
     }
 
     private boolean sameNode(int a, int b) {
@@ -312,6 +360,14 @@ final class LayerSearch {
 
     private void recomputeLoads() {
         load = ExpectedLoads.perDevice(slots, devices, slotsPerDevice, weight);
+        for (int[] row : onDevice) {
+            Arrays.fill(row, 0);
+        }
+        for (int g = 0; g < slots.length; g++) {
+            if (slots[g] != EMPTY) {
+                onDevice[slots[g]][g / slotsPerDevice]++;
+            }
+        }
     }
 
     private static int[] indices(int n) {

@@ -9,8 +9,11 @@ import java.util.List;
 /**
  * EPLB's incremental mode: given the current placement and new loads, a plan that moves as few
  * experts as possible while staying <b>comparable</b> to a from-scratch EPLB plan, meaning: in every
- * layer, the max expected device load (loads split evenly over replicas, {@link ExpectedLoads}) is
- * at most {@code (1 + tolerance)} times that of {@link EplbPlanner#rebalance} for the same loads.
+ * layer, (1) the max expected device load (loads split evenly over replicas, {@link ExpectedLoads})
+ * and (2) the max load per replica of any expert are each at most {@code (1 + tolerance)} times
+ * those of {@link EplbPlanner#rebalance} for the same loads. (2) matters as much as (1): it is the
+ * granularity term of EPLB's bound, and replicas of the hot experts are what the ALF-LB balancer
+ * moves load with; a plan that meets (1) with stale replicas leaves it little to move.
  *
  * <p>Per layer it builds two candidates and keeps the one with fewer copies that meets the bound:
  * (1) the current layout repaired by {@link LayerSearch} (zero copies when it is already within the
@@ -59,6 +62,22 @@ public final class MinimalMovePlanner {
     }
 
     /**
+     * For comparison: the plain from-scratch EPLB plan on the same devices, with the copies it would
+     * need from {@code current} (no renaming, no slot preservation beyond coincidence).
+     */
+    public PlacementPlan fromScratch(Placement current, double[][] loads) {
+        int devices = current.deviceCount();
+        int[] identity = new int[devices];
+        for (int d = 0; d < devices; d++) {
+            identity[d] = d;
+        }
+        boolean[] available = new boolean[devices];
+        Arrays.fill(available, true);
+        Placement fresh = eplb.rebalance(loads, devices, current.slotsPerDevice(), current.epoch() + 1);
+        return PlanDiff.diff(current, fresh, identity, available);
+    }
+
+    /**
      * The general form: new devices {@code 0..newDevices)}, where new device j was old device
      * {@code oldDeviceOfNew[j]} (or is added, -1); old devices missing from the mapping leave.
      * {@code sourceAvailable[old]} says whether an old device can still be copied from.
@@ -78,10 +97,12 @@ public final class MinimalMovePlanner {
             int[] start = startTable(current.layer(l), newDevices, newSlotsPerDevice, oldDeviceOfNew);
             LayerPlacement fresh = scratch.layer(l);
             double bound = (1 + tolerance) * ExpectedLoads.maxDevice(fresh, loads[l]);
+            double replicaBound = (1 + tolerance) * ExpectedLoads.maxPerReplica(fresh, loads[l]);
             int[] renamed = renameToStart(fresh, start, newDevices, newSlotsPerDevice, devicesPerNode);
             int renamedCopies = copies(renamed, start);
 
-            LayerSearch search = new LayerSearch(start, newDevices, newSlotsPerDevice, devicesPerNode, loads[l], bound);
+            LayerSearch search = new LayerSearch(start, newDevices, newSlotsPerDevice, devicesPerNode, loads[l], bound,
+                    replicaBound);
             search.placeOrphans();
             search.improve(renamedCopies);
             int[] repaired = search.slots();

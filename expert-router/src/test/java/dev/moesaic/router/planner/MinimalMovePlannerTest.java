@@ -62,6 +62,36 @@ class MinimalMovePlannerTest {
         assertThat(plan.copyCount()).isPositive();
     }
 
+    @Test
+    void hierarchicalReplansKeepEveryExpertsReplicasOnOneNode() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        EplbPlanner eplb = new EplbPlanner(4, 2);
+        MinimalMovePlanner planner = new MinimalMovePlanner(eplb);
+        double[][] loads = EplbWorkedExampleTest.LOADS;
+        Placement current = eplb.rebalance(loads, 8, 2, 0);
+        for (int round = 0; round < 5; round++) {
+            double[][] drifted = new double[2][12];
+            for (int l = 0; l < 2; l++) {
+                for (int e = 0; e < 12; e++) {
+                    drifted[l][e] = Math.max(0, loads[l][e] + rnd.nextInt(121) - 60);
+                }
+            }
+            PlacementPlan plan = planner.replan(current, drifted);
+            PlanChecks.assertMovesReproduceTarget(plan);
+            assertComparable(planner, plan, drifted);
+            for (int l = 0; l < 2; l++) {
+                LayerPlacement layer = plan.to().layer(l);
+                for (int e = 0; e < 12; e++) {
+                    int node = layer.deviceOf(layer.replica(e, 0)) / 4;
+                    for (int r = 1; r < layer.replicaCount(e); r++) {
+                        assertThat(layer.deviceOf(layer.replica(e, r)) / 4).as("layer %d expert %d", l, e).isEqualTo(node);
+                    }
+                }
+            }
+            current = plan.to();
+        }
+    }
+
     @Property(tries = 150)
     void incrementalPlansAreComparableConsistentAndNoCostlierThanFromScratch(
             @ForAll @IntRange(min = 1, max = 3) int layers, @ForAll @IntRange(min = 2, max = 40) int experts,
@@ -98,6 +128,9 @@ class MinimalMovePlannerTest {
             LayerPlacement chosen = plan.to().layer(l);
             assertThat(ExpectedLoads.maxDevice(chosen, loads[l])).as("layer %d", l)
                     .isLessThanOrEqualTo((1 + planner.tolerance()) * best + EPS * (1 + best));
+            double perReplica = ExpectedLoads.maxPerReplica(scratch.layer(l), loads[l]);
+            assertThat(ExpectedLoads.maxPerReplica(chosen, loads[l])).as("layer %d per replica", l)
+                    .isLessThanOrEqualTo((1 + planner.tolerance()) * perReplica + EPS * (1 + perReplica));
         }
     }
 }

@@ -76,8 +76,11 @@ class ScalePlannerTest {
         PlanChecks.assertMovesReproduceTarget(plan);
         assertThat(plan.oldDeviceOfNew()).containsExactly(0, 2, 3);
         assertThat(plan.moves()).noneMatch(m -> m.fromDevice() == 1);
-        long fromFile = plan.moves().stream().filter(ExpertMove::fromModelFile).count();
+        // device 1 held 8 experts per layer, each its only replica: all of them, and only they, come from the file
+        long fromFile = plan.moves().stream().filter(ExpertMove::fromModelFile)
+                .map(m -> m.layer() + "/" + m.logicalExpert()).distinct().count();
         assertThat(fromFile).isEqualTo(4 * 8);
+        assertThat(plan.moves()).filteredOn(ExpertMove::fromModelFile).allMatch(m -> m.logicalExpert() % 4 == 1);
     }
 
     @Property(tries = 120)
