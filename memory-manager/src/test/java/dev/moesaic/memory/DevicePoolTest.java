@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moesaic.nativebind.libc.ProcessMemory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class DevicePoolTest {
@@ -186,5 +192,52 @@ class DevicePoolTest {
         }
         assertThat(metrics.snapshot()).isEmpty();
         assertThat(metrics.usedBytes()).isZero();
+    }
+
+    @Test
+    void concurrentOwnersNeverShareAPageAndAccountingAddsUp() throws Exception {
+        try (DevicePool pool = DevicePool.open("threads", 64 * PAGE, PAGE)) {
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            List<Future<Long>> results = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                results.add(threads.submit(() -> {
+                    Random random = new Random(seed);
+                    List<PoolAllocation> held = new ArrayList<>();
+                    long exhausted = 0;
+                    for (int i = 0; i < 3000; i++) {
+                        if (held.isEmpty() || random.nextBoolean()) {
+                            try {
+                                held.add(pool.allocate("owner" + seed, (1 + random.nextInt(6)) * PAGE));
+                            } catch (PoolExhaustedException e) {
+                                exhausted++;
+                            }
+                        } else {
+                            pool.free(held.remove(random.nextInt(held.size())));
+                        }
+                        if (i % 500 == 0) {
+                            for (PoolAllocation allocation : held) {
+                                for (int page = 0; page < allocation.pageCount(); page++) {
+                                    assertThat(pool.ownerOfPage(allocation.poolPage(page))).isEqualTo(allocation.id());
+                                }
+                            }
+                        }
+                    }
+                    long bytes = held.stream().mapToLong(PoolAllocation::bytes).sum();
+                    assertThat(pool.bytesByOwner().getOrDefault("owner" + seed, 0L)).isEqualTo(bytes);
+                    held.forEach(pool::free);
+                    return exhausted;
+                }));
+            }
+            long exhausted = 0;
+            for (Future<Long> result : results) {
+                exhausted += result.get();
+            }
+            threads.shutdown();
+            assertThat(exhausted).as("the pool was contended enough to run out").isPositive();
+            assertThat(pool.usedBytes()).isZero();
+            assertThat(pool.peakBytes()).isLessThanOrEqualTo(64 * PAGE);
+            assertThat(pool.freeRuns()).containsExactly(new PageRun(0, 64));
+        }
     }
 }

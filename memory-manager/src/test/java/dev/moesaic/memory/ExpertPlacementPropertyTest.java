@@ -25,7 +25,7 @@ import net.jqwik.api.Provide;
  * slots, and the copy counter equals the bytes the model says were copied. Failed migrations must restore
  * the previous placement exactly.
  */
-class ExpertPlacementProperties {
+class ExpertPlacementPropertyTest {
     enum Kind { PLACE, RELEASE, MOVE_WITHIN, RELAYOUT, COPY, MOVE, MIGRATE }
 
     record Step(Kind kind, int a, int b, int c, int d) {

@@ -24,7 +24,7 @@ import net.jqwik.api.Provide;
  * accounting equals the sum of live allocations, every region shows exactly the model's bytes; every few steps
  * the kernel's own view ({@code /proc/self/maps}) is checked too.
  */
-class PoolRegionModelProperties {
+class PoolRegionModelPropertyTest {
     enum Kind { ALLOCATE, FREE, DOUBLE_FREE, MAP, UNMAP, REMAP, REPLACE, WRITE, COPY }
 
     record Step(Kind kind, int a, int b, int c, int d) {
