@@ -2,6 +2,8 @@ package dev.moesaic;
 
 import dev.moesaic.engine.cli.ExportGgufCommand;
 import dev.moesaic.engine.cli.GenerateCommand;
+import dev.moesaic.memory.bench.MemoryBench;
+import dev.moesaic.router.bench.BalanceBench;
 import java.util.Arrays;
 
 /** Entry point of the runnable jar: dispatches {@code generate}, {@code serve}, {@code bench} and friends. */
@@ -18,6 +20,7 @@ public final class Moesaic {
         int status = switch (args[0]) {
             case "generate" -> GenerateCommand.run(rest, System.out, System.err);
             case "export-gguf" -> ExportGgufCommand.run(rest, System.out, System.err);
+            case "bench" -> bench(rest);
             default -> {
                 System.err.println("moesaic: unknown command '" + args[0] + "'");
                 usage();
@@ -28,12 +31,31 @@ public final class Moesaic {
         System.exit(status);
     }
 
+    /** {@code moesaic bench <kind>}: each benchmark prints its numbers (one JSON object with --json). */
+    private static int bench(String[] args) throws Exception {
+        String kind = args.length > 0 && !args[0].startsWith("--") ? args[0] : "model";
+        String[] rest = kind.equals("model") ? args : Arrays.copyOfRange(args, 1, args.length);
+        return switch (kind) {
+            case "memory" -> {
+                MemoryBench.main(rest);
+                yield 0;
+            }
+            case "balance" -> BalanceBench.run(rest, System.out, System.err);
+            default -> {
+                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (memory, balance)");
+                yield 2;
+            }
+        };
+    }
+
     private static void usage() {
         System.err.println("""
                 usage: moesaic <command> [options]     (each command takes --help)
                 commands:
                   generate     generate text from a prompt
                   export-gguf  write a built-in model as a GGUF file (for llama.cpp and other engines)
+                  bench memory     re-lay 1 GiB of expert slots by remapping vs by copying
+                  bench balance    MaxVio of static, EPLB and EPLB + ALF-LB placements on a drifting Zipf workload
                 """);
     }
 }
