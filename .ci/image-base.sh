@@ -55,7 +55,7 @@ find "$rootfs/proc" "$rootfs/sys" -mindepth 1 -delete 2>/dev/null || true
 
 log "jlink $(. "$jdk/release"; echo "$JAVA_RUNTIME_VERSION") with $modules"
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
-  --compress=zip-6 --output "$rootfs/opt/java/openjdk"
+  --compress=zip-6 --output "$rootfs/opt/java/openjdk" >&2
 
 # The image's user; the numeric id is what Jib's container.user and the chart use.
 echo "moesaic:x:10001:10001:Moesaic:/home/moesaic:/usr/sbin/nologin" >>"$rootfs/etc/passwd"

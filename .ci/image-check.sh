@@ -17,7 +17,8 @@ log() { echo "image-check: $*"; }
 
 PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s .ci -p 'test_image_tool.py'
 
-base=$(bash .ci/image-base.sh)
+base=$(bash .ci/image-base.sh | tail -n 1)
+[ -s "$base" ] || { log "FAILED: .ci/image-base.sh gave no base image tar (got: $base)" >&2; exit 1; }
 image=serving-api/target/moesaic-image.tar
 log "jib:buildTar on tar://$base"
 if ! mvn -B -q -Pimage -pl serving-api -am package jib:buildTar -DskipTests -Djib.from.image="tar://$base" \
