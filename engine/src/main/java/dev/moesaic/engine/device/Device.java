@@ -48,7 +48,7 @@ public final class Device implements AutoCloseable {
         ComputeLane l = null;
         try {
             for (int m = 0; m < layouts.length; m++) {
-                created[m] = ExpertSlots.create(pool, "moe-layer-" + m + "-experts", slotsPerLayer, layouts[m].expertBytes());
+                created[m] = ExpertSlots.create(pool, DeviceFleet.EXPERT_OWNER_PREFIX + m + "-experts", slotsPerLayer, layouts[m].expertBytes());
             }
             kvManager = KvBlockManager.create(pool, "kv-cache", kvLayout.blockBytes(), kvLayout.blockSize(), kvBlocks);
             l = sharedLane != null ? sharedLane : ComputeLane.create(name, Math.max(1, threads));

@@ -20,6 +20,8 @@ import java.util.List;
  * failed device held the only replica).
  */
 public final class DeviceFleet implements AutoCloseable {
+    /** Pool owner names of expert slots start with this (KV blocks are owned by "kv-cache"). */
+    public static final String EXPERT_OWNER_PREFIX = "moe-layer-";
     private final LoadedModel model;
     private final DeviceOptions options;
     private final ExpertLayout[] layouts;
@@ -138,7 +140,7 @@ public final class DeviceFleet implements AutoCloseable {
     }
 
     /** The lowest empty physical slot. */
-    static int freeSlot(ExpertSlots slots) {
+    public static int freeSlot(ExpertSlots slots) {
         for (int s = 0; s < slots.slotCount(); s++) {
             if (slots.expertAt(s) == ExpertSlots.EMPTY) {
                 return s;

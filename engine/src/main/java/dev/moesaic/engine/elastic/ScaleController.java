@@ -1,0 +1,779 @@
+package dev.moesaic.engine.elastic;
+
+import dev.moesaic.engine.device.Device;
+import dev.moesaic.engine.device.DeviceExpertExecutor;
+import dev.moesaic.engine.device.DeviceFleet;
+import dev.moesaic.engine.device.ExpertLayout;
+import dev.moesaic.engine.device.ExpertTopology;
+import dev.moesaic.memory.CopyEngine;
+import dev.moesaic.memory.ExpertSlots;
+import dev.moesaic.router.balance.AlfBalancer;
+import dev.moesaic.router.dispatch.Dispatcher;
+import dev.moesaic.router.placement.Placement;
+import dev.moesaic.router.placement.Placements;
+import dev.moesaic.router.planner.EplbPlanner;
+import dev.moesaic.router.planner.MinimalMovePlanner;
+import dev.moesaic.router.planner.PlacementPlan;
+import dev.moesaic.router.planner.ScalePlanner;
+import dev.moesaic.router.stats.LoadStatistics;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Changes the devices under a running model without stopping it (ElasticMoE's protocol):
+ * <ol>
+ *   <li><b>plan</b>: a minimal-move placement for the new device count (EPLB fed by observed loads);</li>
+ *   <li><b>prepare</b>: new devices come up; experts they will own are copied from their current
+ *       holders' pools (peer to peer, never from the model file) into free slots, one MoE layer at a
+ *       time, while the engine keeps serving on the current epoch;</li>
+ *   <li><b>commit</b>: between two iterations the layer switches to the new epoch;</li>
+ *   <li><b>release</b>: slots the new epoch no longer uses are freed.</li>
+ * </ol>
+ * Migrating layer by layer bounds peak pool memory to steady state plus one layer's moving experts.
+ * A failure while preparing rolls the committed layers back and leaves the old devices serving.
+ * Scale-down drains the leaving devices' experts to peers first; the devices are closed once the
+ * sequences whose KV blocks they hold have finished (KV blocks are never copied or dropped).
+ *
+ * <p>Placement state is changed only on the engine loop thread (inside
+ * {@link ServingControl#runBetweenIterations}) or, for device failures, by {@link #recoverFailedDevices}
+ * called on that thread; it is read under this object's lock.
+ */
+public final class ScaleController implements AutoCloseable {
+    /**
+     * @param maxDevices         the most devices a request may ask for
+     * @param redundantExperts   extra physical expert slots per MoE layer (replicas of hot experts)
+     * @param threadsPerDevice   compute threads of each device added after the first (0 = cores / devices)
+     * @param copyBandwidth      bytes/s of the emulated device-to-device link (0 = unlimited)
+     */
+    public record Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth) {
+        public static Options defaults() {
+            return new Options(8, 0, 0, 0);
+        }
+    }
+
+    private static final long COMMIT_TIMEOUT_SECONDS = 120;
+    private static final int HISTORY = 64;
+
+    private final DeviceFleet fleet;
+    private final Options options;
+    private final ExpertLayout[] layouts;
+    private final LoadStatistics statistics;
+    private final ScalePlanner scalePlanner;
+    private final MinimalMovePlanner rebalancer;
+    private final CopyEngine copyEngine;
+    private final ExecutorService worker;
+    private final AtomicInteger ids = new AtomicInteger();
+    private DeviceExpertExecutor executor;
+    private volatile ServingControl control;
+
+    // placement state, guarded by this; changed on the engine loop thread
+    private List<Device> devices = List.of();
+    private Membership membership;
+    private long epoch;
+    private final Map<String, Operation> operations = new LinkedHashMap<>();
+    private Operation running;
+    private Consumer<ScaleStatus> listener = s -> { };
+
+    public ScaleController(DeviceFleet fleet, LoadStatistics statistics, Options options) {
+        this.fleet = fleet;
+        this.options = options;
+        this.layouts = fleet.layouts();
+        this.statistics = statistics;
+        EplbPlanner eplb = EplbPlanner.global();
+        this.rebalancer = new MinimalMovePlanner(eplb);
+        this.scalePlanner = new ScalePlanner(rebalancer);
+        this.copyEngine = options.copyBandwidth() > 0 ? CopyEngine.withBandwidth(options.copyBandwidth()) : CopyEngine.unlimited();
+        this.worker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "scale-controller");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    // ------------------------------------------------------------------ start-up
+
+    /**
+     * Brings up {@code count} devices, loads every expert from the model into them (round-robin), and
+     * returns the executor the transformer computes experts with. Called once, before serving.
+     */
+    public synchronized DeviceExpertExecutor start(int count) {
+        if (executor != null) {
+            throw new IllegalStateException("the scale controller has already started");
+        }
+        requireDeviceCount(count);
+        List<Device> ds = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ds.add(fleet.addDevice(threadsFor(count)));
+        }
+        Placement p = Placements.roundRobin(fleet.moeLayers(), expertCount(), count, slotsPerDevice(count));
+        fleet.loadFromModel(p, ds);
+        devices = List.copyOf(ds);
+        membership = Membership.of(p);
+        epoch = p.epoch();
+        executor = new DeviceExpertExecutor(fleet.model().config().hidden(), fleet.moeIndexOfLayer(),
+                new Dispatcher(new AlfBalancer()), statistics, ExpertTopology.resolve(p, devices, layouts));
+        return executor;
+    }
+
+    /** Connects the engine loop that serves requests; until then commits apply immediately. */
+    public void attach(ServingControl control) {
+        this.control = control;
+        control.setKvDevices(devices());
+    }
+
+    public DeviceExpertExecutor executor() {
+        return executor;
+    }
+
+    /** Receives every status change of every operation (metrics, logs). */
+    public synchronized void setListener(Consumer<ScaleStatus> listener) {
+        this.listener = listener;
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    public synchronized List<Device> devices() {
+        return devices;
+    }
+
+    public synchronized int deviceCount() {
+        return devices.size();
+    }
+
+    public synchronized long epoch() {
+        return epoch;
+    }
+
+    /** The placement the engine serves with now. */
+    public synchronized Placement placement() {
+        return membership.toPlacement(epoch);
+    }
+
+    public synchronized ScaleStatus status(String id) {
+        Operation op = operations.get(id);
+        return op == null ? null : op.status();
+    }
+
+    public synchronized ScaleStatus runningStatus() {
+        return running == null ? null : running.status();
+    }
+
+    public synchronized List<ScaleStatus> history() {
+        return operations.values().stream().map(Operation::status).toList();
+    }
+
+    public LoadStatistics statistics() {
+        return statistics;
+    }
+
+    public long bytesCopied() {
+        return copyEngine.bytesCopied();
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /** Starts scaling to {@code count} devices in the background; returns at once. */
+    public ScaleStatus requestScale(int count) {
+        requireDeviceCount(count);
+        Operation op = begin("scale", count);
+        worker.submit(() -> run(op, () -> scale(op)));
+        return op.status();
+    }
+
+    /** Re-plans the placement from observed loads (EPLB, fewest moves) on the same devices. */
+    public ScaleStatus requestRebalance() {
+        Operation op = begin("rebalance", deviceCount());
+        worker.submit(() -> run(op, () -> rebalance(op)));
+        return op.status();
+    }
+
+    /**
+     * Test hook: the device with id {@code deviceId} disappears without warning. The engine notices
+     * at the next expert dispatch to it; recovery is also scheduled between iterations, so an idle
+     * server heals too.
+     */
+    public boolean failDevice(int deviceId) {
+        Device d;
+        synchronized (this) {
+            d = devices.stream().filter(x -> x.id() == deviceId).findFirst().orElse(null);
+            if (d == null) {
+                return false;
+            }
+            if (devices.size() == 1) {
+                throw new IllegalStateException("device " + deviceId + " is the only device: failing it would leave nothing to serve on");
+            }
+        }
+        d.fail();
+        ServingControl c = control;
+        if (c != null) {
+            c.runBetweenIterations(this::recoverFailedDevices);
+        } else {
+            recoverFailedDevices();
+        }
+        return true;
+    }
+
+    private synchronized Operation begin(String kind, int to) {
+        if (running != null) {
+            throw new ScaleInProgressException(running.id);
+        }
+        Operation op = new Operation("op-" + ids.incrementAndGet(), kind, devices.size(), to);
+        running = op;
+        operations.put(op.id, op);
+        while (operations.size() > HISTORY) {
+            operations.remove(operations.keySet().iterator().next());
+        }
+        publish(op);
+        return op;
+    }
+
+    private void run(Operation op, Runnable body) {
+        try {
+            body.run();
+            if (!op.phase.isFinal()) {
+                op.finish(ScalePhase.DONE, null);
+            }
+        } catch (RuntimeException e) {
+            if (!op.phase.isFinal()) {
+                op.finish(ScalePhase.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        } finally {
+            synchronized (this) {
+                running = null;
+            }
+            publish(op);
+        }
+    }
+
+    // ------------------------------------------------------------------ scale
+
+    private void scale(Operation op) {
+        op.enter(ScalePhase.PLANNING);
+        List<Device> before;
+        Membership start;
+        long startEpoch;
+        synchronized (this) {
+            before = devices;
+            start = membership;
+            startEpoch = epoch;
+        }
+        int n = op.to;
+        if (n == before.size()) {
+            op.servingMillis = op.elapsed();
+            return;
+        }
+        fleet.metrics().resetPeaks();
+        op.steady = fleet.metrics().usedBytes();
+        PlacementPlan plan = scalePlanner.scaleTo(start.toPlacement(startEpoch), n, slotsPerDevice(n), loads());
+
+        op.enter(ScalePhase.PREPARING);
+        List<Device> union = new ArrayList<>(before);
+        int[] indexOf = new int[n];
+        List<Device> added = new ArrayList<>();
+        try {
+            for (int j = 0; j < n; j++) {
+                int old = plan.oldDeviceOf(j);
+                if (old >= 0) {
+                    indexOf[j] = old;
+                } else {
+                    Device d = fleet.addDevice(threadsFor(n));
+                    added.add(d);
+                    indexOf[j] = union.size();
+                    union.add(d);
+                }
+            }
+        } catch (RuntimeException e) {
+            added.forEach(fleet::retire);
+            throw e;
+        }
+        List<Device> after = new ArrayList<>();
+        for (int j = 0; j < n; j++) {
+            after.add(union.get(indexOf[j]));
+        }
+        Membership target = Membership.renumbered(plan.to(), indexOf, union.size());
+        Membership original = start.withDevices(union.size());
+        if (n < before.size()) {
+            kvDevices(after); // the leaving devices take no new sequences from now on
+        }
+        int done = 0;
+        try {
+            commit(op, union, original, startEpoch);
+            for (int l = 0; l < target.layers(); l++) {
+                migrateLayer(op, l, target, Set.of());
+                done = l + 1;
+            }
+        } catch (PlacementChangedException e) {
+            op.finish(ScalePhase.FAILED, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            rollBack(op, e, union, original, done, added, before);
+            return;
+        }
+
+        op.enter(ScalePhase.COMMITTING);
+        Membership finalMembership = target.select(indexOf);
+        long expected;
+        synchronized (this) {
+            expected = epoch;
+        }
+        commit(op, after, finalMembership, expected);
+        op.servingMillis = op.elapsed();
+        kvDevices(after);
+
+        op.enter(ScalePhase.DRAINING);
+        for (Device d : before) {
+            if (!after.contains(d)) {
+                awaitKvDrained(d);
+                fleet.retire(d);
+            }
+        }
+    }
+
+    private void rebalance(Operation op) {
+        op.enter(ScalePhase.PLANNING);
+        List<Device> ds;
+        Membership start;
+        long startEpoch;
+        synchronized (this) {
+            ds = devices;
+            start = membership;
+            startEpoch = epoch;
+        }
+        fleet.metrics().resetPeaks();
+        op.steady = fleet.metrics().usedBytes();
+        PlacementPlan plan = rebalancer.replan(start.toPlacement(startEpoch), loads());
+        int[] identity = new int[ds.size()];
+        Arrays.setAll(identity, i -> plan.oldDeviceOf(i) >= 0 ? plan.oldDeviceOf(i) : i);
+        Membership target = Membership.renumbered(plan.to(), identity, ds.size());
+        op.enter(ScalePhase.PREPARING);
+        int done = 0;
+        try {
+            for (int l = 0; l < target.layers(); l++) {
+                migrateLayer(op, l, target, Set.of());
+                done = l + 1;
+            }
+        } catch (PlacementChangedException e) {
+            op.finish(ScalePhase.FAILED, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            rollBack(op, e, ds, start, done, List.of(), ds);
+            return;
+        }
+        op.servingMillis = op.elapsed();
+    }
+
+    /**
+     * Moves one MoE layer to {@code target}: copy what is missing into free slots (serving goes on),
+     * switch the layer between two iterations, then free what the layer no longer uses.
+     */
+    private void migrateLayer(Operation op, int layer, Membership target, Set<Device> excludedSources) {
+        Membership now;
+        List<Device> ds;
+        long expected;
+        synchronized (this) {
+            now = membership;
+            ds = devices;
+            expected = epoch;
+        }
+        if (Arrays.deepEquals(now.experts()[layer], target.experts()[layer])) {
+            return;
+        }
+        op.enterIfNot(ScalePhase.PREPARING);
+        int[][] missing = now.missing(layer, target);
+        List<int[]> copied = new ArrayList<>();
+        try {
+            for (int d = 0; d < missing.length; d++) {
+                for (int e : missing[d]) {
+                    copyExpert(op, layer, e, now, ds, d, excludedSources);
+                    copied.add(new int[] {d, e});
+                }
+            }
+            op.enter(ScalePhase.COMMITTING);
+            commit(op, ds, now.withLayer(layer, target), expected);
+        } catch (RuntimeException e) {
+            for (int[] c : copied) {
+                releaseQuietly(ds.get(c[0]), layer, c[1]);
+            }
+            throw e;
+        }
+        op.enter(ScalePhase.RELEASING);
+        int[][] surplus = now.surplus(layer, target);
+        for (int d = 0; d < surplus.length; d++) {
+            for (int e : surplus[d]) {
+                releaseQuietly(ds.get(d), layer, e);
+            }
+        }
+        op.enter(ScalePhase.PREPARING);
+    }
+
+    /** One expert into a free slot of device {@code to}: from a live holder's pool, or (failure only) from the model file. */
+    private void copyExpert(Operation op, int layer, int expert, Membership now, List<Device> ds, int to, Set<Device> excluded) {
+        ExpertSlots target = ds.get(to).slots(layer);
+        if (target.slotOf(expert) >= 0) {
+            return; // already there (a replica the device kept)
+        }
+        int free = DeviceFleet.freeSlot(target);
+        for (int d = 0; d < ds.size(); d++) {
+            Device holder = ds.get(d);
+            if (d != to && now.holds(layer, d, expert) && !holder.isFailed() && !excluded.contains(holder)) {
+                ExpertSlots source = holder.slots(layer);
+                source.copyTo(source.slotOf(expert), target, free, copyEngine);
+                op.moved(layouts[layer].expertBytes());
+                return;
+            }
+        }
+        if (!op.kind.equals("recover")) {
+            throw new IllegalStateException("no live device holds expert " + expert + " of MoE layer " + layer);
+        }
+        ExpertLayout layout = layouts[layer];
+        target.place(free, expert, seg -> layout.copyFromModel(expert, seg));
+        op.moved(layout.expertBytes());
+        op.fromFile++;
+    }
+
+    private static void releaseQuietly(Device d, int layer, int expert) {
+        try {
+            ExpertSlots slots = d.slots(layer);
+            int s = slots.slotOf(expert);
+            if (s >= 0) {
+                slots.release(s);
+            }
+        } catch (RuntimeException e) {
+            // the device was closed meanwhile (failure recovery): its memory is gone anyway
+        }
+    }
+
+    /** Publishes a new epoch between two iterations (or at once before serving starts). */
+    private void commit(Operation op, List<Device> ds, Membership next, long expectedEpoch) {
+        Placement placement = next.toPlacement(expectedEpoch + 1);
+        ExpertTopology topology = ExpertTopology.resolve(placement, ds, layouts);
+        Runnable apply = () -> {
+            synchronized (this) {
+                if (epoch != expectedEpoch) {
+                    throw new PlacementChangedException(epoch, expectedEpoch);
+                }
+                devices = List.copyOf(ds);
+                membership = next;
+                epoch = expectedEpoch + 1;
+                op.epoch = epoch;
+            }
+            executor.setTopology(topology);
+        };
+        ServingControl c = control;
+        if (c == null) {
+            apply.run();
+            return;
+        }
+        try {
+            c.runBetweenIterations(apply).get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the engine loop did not reach an iteration boundary within " + COMMIT_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while committing", e);
+        }
+    }
+
+    /** Undoes the committed layers of a failed operation, so the devices that served before serve again. */
+    private void rollBack(Operation op, RuntimeException cause, List<Device> union, Membership original, int committedLayers,
+                          List<Device> added, List<Device> before) {
+        String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        try {
+            for (int l = committedLayers - 1; l >= 0; l--) {
+                migrateLayer(op, l, original, Set.of());
+            }
+            long expected;
+            synchronized (this) {
+                expected = epoch;
+            }
+            int[] keep = new int[before.size()];
+            for (int i = 0; i < keep.length; i++) {
+                keep[i] = union.indexOf(before.get(i));
+            }
+            commit(op, before, original.select(keep), expected);
+            kvDevices(before);
+            for (Device d : added) {
+                awaitKvDrained(d);
+                fleet.retire(d);
+            }
+            op.finish(ScalePhase.ROLLED_BACK, why + " (rolled back: the previous " + before.size() + " device(s) serve as before)");
+        } catch (RuntimeException again) {
+            op.finish(ScalePhase.FAILED, why + "; rolling back also failed: " + again.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ failure recovery
+
+    /**
+     * Re-homes the experts of every failed device onto the live ones, from surviving replicas or,
+     * where none survives, from the model file; the sequences whose KV blocks lived there are
+     * recomputed. Runs on the engine loop thread (between iterations, or after an iteration hit the
+     * failed device, which then retries); returns whether anything was recovered.
+     */
+    public boolean recoverFailedDevices() {
+        List<Device> ds;
+        Membership now;
+        long current;
+        synchronized (this) {
+            ds = devices;
+            now = membership;
+            current = epoch;
+        }
+        List<Device> failed = ds.stream().filter(Device::isFailed).toList();
+        if (failed.isEmpty()) {
+            return false;
+        }
+        if (failed.size() == ds.size()) {
+            throw new IllegalStateException("every device has failed; nothing is left to serve on");
+        }
+        Operation op = new Operation("op-" + ids.incrementAndGet(), "recover", ds.size(), ds.size() - failed.size());
+        synchronized (this) {
+            operations.put(op.id, op);
+        }
+        try {
+            op.enter(ScalePhase.PLANNING);
+            ServingControl c = control;
+            for (Device f : failed) {
+                if (c != null) {
+                    c.recomputeSequencesOn(f);
+                }
+            }
+            Set<Integer> leaving = new java.util.HashSet<>();
+            for (int i = 0; i < ds.size(); i++) {
+                if (ds.get(i).isFailed()) {
+                    leaving.add(i);
+                }
+            }
+            int n = ds.size() - failed.size();
+            PlacementPlan plan = scalePlanner.removeDevices(now.toPlacement(current), leaving, true, slotsPerDevice(n), loads());
+            int[] indexOf = new int[n];
+            for (int j = 0; j < n; j++) {
+                indexOf[j] = plan.oldDeviceOf(j);
+            }
+            Membership target = Membership.renumbered(plan.to(), indexOf, ds.size());
+            op.enter(ScalePhase.PREPARING);
+            for (int l = 0; l < target.layers(); l++) {
+                int[][] missing = now.missing(l, target);
+                for (int d = 0; d < missing.length; d++) {
+                    for (int e : missing[d]) {
+                        copyExpert(op, l, e, now, ds, d, Set.copyOf(failed));
+                    }
+                }
+            }
+            op.enter(ScalePhase.COMMITTING);
+            List<Device> survivors = new ArrayList<>();
+            for (int j = 0; j < n; j++) {
+                survivors.add(ds.get(indexOf[j]));
+            }
+            Membership next = target.select(indexOf);
+            ExpertTopology topology = ExpertTopology.resolve(next.toPlacement(current + 1), survivors, layouts);
+            synchronized (this) {
+                devices = List.copyOf(survivors);
+                membership = next;
+                epoch = current + 1;
+                op.epoch = epoch;
+            }
+            executor.setTopology(topology);
+            op.servingMillis = op.elapsed();
+            op.enter(ScalePhase.RELEASING);
+            for (int l = 0; l < target.layers(); l++) {
+                int[][] surplus = now.surplus(l, target);
+                for (int d = 0; d < surplus.length; d++) {
+                    if (!ds.get(d).isFailed()) {
+                        for (int e : surplus[d]) {
+                            releaseQuietly(ds.get(d), l, e);
+                        }
+                    }
+                }
+            }
+            kvDevices(survivors);
+            failed.forEach(fleet::retire);
+            op.finish(ScalePhase.DONE, null);
+            return true;
+        } catch (RuntimeException e) {
+            op.finish(ScalePhase.FAILED, e.getMessage());
+            throw e;
+        } finally {
+            publish(op);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void kvDevices(List<Device> ds) {
+        ServingControl c = control;
+        if (c != null) {
+            c.setKvDevices(List.copyOf(ds));
+        }
+    }
+
+    private void awaitKvDrained(Device d) {
+        ServingControl c = control;
+        while (c != null && c.kvBlocksInUse(d) > 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private double[][] loads() {
+        double[][] avg = statistics == null ? null : statistics.expertLoadAverage();
+        int layers = fleet.moeLayers();
+        int experts = expertCount();
+        boolean empty = avg == null || avg.length != layers;
+        double[][] out = new double[layers][experts];
+        for (int l = 0; l < layers; l++) {
+            double sum = 0;
+            for (int e = 0; e < experts; e++) {
+                out[l][e] = empty ? 0 : avg[l][e];
+                sum += out[l][e];
+            }
+            if (sum <= 0) {
+                Arrays.fill(out[l], 1.0); // nothing observed yet: assume uniform load
+            }
+        }
+        return out;
+    }
+
+    private int expertCount() {
+        return fleet.model().config().experts();
+    }
+
+    private int slotsPerDevice(int count) {
+        return Placements.minSlotsPerDevice(expertCount() + options.redundantExperts(), count);
+    }
+
+    private int threadsFor(int count) {
+        if (options.threadsPerDevice() > 0) {
+            return options.threadsPerDevice();
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / count);
+    }
+
+    private void requireDeviceCount(int count) {
+        if (count < 1 || count > options.maxDevices()) {
+            throw new IllegalArgumentException("devices must be between 1 and " + options.maxDevices() + ", got " + count);
+        }
+        if (count > expertCount()) {
+            throw new IllegalArgumentException("the model has " + expertCount() + " experts per layer; more devices than experts would leave devices idle");
+        }
+    }
+
+    /** Pool bytes owned by expert slots, over every device (KV blocks and new devices' empty pools excluded). */
+    private long expertBytesInPools() {
+        long sum = 0;
+        for (Device d : fleet.devices()) {
+            try {
+                for (var e : d.pool().bytesByOwner().entrySet()) {
+                    if (e.getKey().startsWith(DeviceFleet.EXPERT_OWNER_PREFIX)) {
+                        sum += e.getValue();
+                    }
+                }
+            } catch (RuntimeException closed) {
+                // retired meanwhile
+            }
+        }
+        return sum;
+    }
+
+    private void publish(Operation op) {
+        Consumer<ScaleStatus> l;
+        synchronized (this) {
+            l = listener;
+        }
+        l.accept(op.status());
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+    }
+
+    /** One operation's progress; fields written by the worker, read through {@link #status()}. */
+    private final class Operation {
+        final String id;
+        final String kind;
+        final int from;
+        final int to;
+        final long started = System.nanoTime();
+        final EnumMap<ScalePhase, Long> phaseNanos = new EnumMap<>(ScalePhase.class);
+        volatile ScalePhase phase = ScalePhase.QUEUED;
+        long phaseStart = started;
+        volatile long bytes;
+        volatile int experts;
+        volatile int fromFile;
+        volatile long steady;
+        volatile long peak;
+        long steadyExperts = expertBytesInPools();
+        long peakExperts = steadyExperts;
+        volatile long servingMillis = -1;
+        volatile long totalMillis = -1;
+        volatile String error;
+        volatile long epoch;
+
+        Operation(String id, String kind, int from, int to) {
+            this.id = id;
+            this.kind = kind;
+            this.from = from;
+            this.to = to;
+        }
+
+        synchronized void enter(ScalePhase next) {
+            long now = System.nanoTime();
+            phaseNanos.merge(phase, now - phaseStart, Long::sum);
+            phaseStart = now;
+            phase = next;
+            publish(this);
+        }
+
+        void enterIfNot(ScalePhase p) {
+            if (phase != p) {
+                enter(p);
+            }
+        }
+
+        synchronized void moved(long b) {
+            bytes += b;
+            experts++;
+            peakExperts = Math.max(peakExperts, expertBytesInPools());
+        }
+
+        void finish(ScalePhase last, String why) {
+            enter(last);
+            error = why;
+            totalMillis = elapsed();
+            peak = fleet.metrics().peakBytes();
+        }
+
+        long elapsed() {
+            return (System.nanoTime() - started) / 1_000_000;
+        }
+
+        synchronized ScaleStatus status() {
+            Map<ScalePhase, Long> ms = new EnumMap<>(ScalePhase.class);
+            phaseNanos.forEach((k, v) -> ms.put(k, v / 1_000_000));
+            if (!phase.isFinal()) {
+                ms.merge(phase, (System.nanoTime() - phaseStart) / 1_000_000, Long::sum);
+            }
+            return new ScaleStatus(id, kind, from, to, phase, ms, bytes, experts, peak, steady, steadyExperts, peakExperts,
+                    servingMillis, totalMillis, error, epoch);
+        }
+    }
+}
