@@ -23,13 +23,6 @@ import java.util.Arrays;
  * punctuation must go. One decoder per generated sequence; not thread-safe.
  */
 public final class StreamingDecoder {
-    /**
-     * A space this close to the end may still be removed by clean-up: its fate depends on at most
-     * the 3 bytes after it, and removals only ever drop spaces, so a space 4 or more bytes from the
-     * end of the cleaned text is final.
-     */
-    private static final int CLEAN_WINDOW = 4;
-
     private final VocabularyTable vocab;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
@@ -37,9 +30,9 @@ public final class StreamingDecoder {
     private ByteBuffer undecoded = ByteBuffer.allocate(64);
     private boolean first = true;
     private boolean finished;
-    // clean-up spaces only: raw bytes since the last safe cut, and how much of their cleaned form went out
+    // clean-up spaces only: raw bytes since the buffer last started afresh, and how many of them went out
     private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
-    private int cleanedEmitted;
+    private int settledOut;
 
     StreamingDecoder(VocabularyTable vocab) {
         this.vocab = vocab;
@@ -58,16 +51,18 @@ public final class StreamingDecoder {
         }
         raw.write(piece, skip, piece.length - skip);
         byte[] rawBytes = raw.toByteArray();
-        byte[] cleaned = CleanSpaces.apply(rawBytes);
-        // text already emitted is final; a later removal can shorten the tail but never reach back into it
-        int stable = Math.max(stablePrefix(cleaned), cleanedEmitted);
-        String text = decode(cleaned, cleanedEmitted, stable - cleanedEmitted, false);
-        cleanedEmitted = stable;
-        if (stable == cleaned.length && safeToCut(rawBytes)) {
+        boolean[] kept = CleanSpaces.kept(rawBytes);
+        // a space's fate is settled once the bytes after it have arrived; with no space near the
+        // end, nothing is left open and no rule can span this point, so the buffer starts afresh
+        boolean cut = noSpaceNearEnd(rawBytes);
+        int settled = cut ? rawBytes.length : Math.max(0, rawBytes.length - CleanSpaces.LOOKAHEAD);
+        byte[] ready = keptBytes(rawBytes, kept, settledOut, settled);
+        settledOut = Math.max(settledOut, settled);
+        if (cut) {
             raw.reset();
-            cleanedEmitted = 0;
+            settledOut = 0;
         }
-        return text;
+        return decode(ready, 0, ready.length, false);
     }
 
     /** Ends the sequence: returns whatever is left, with U+FFFD for an unfinished character. */
@@ -78,25 +73,30 @@ public final class StreamingDecoder {
         finished = true;
         String rest = "";
         if (vocab.cleanSpaces) {
-            byte[] cleaned = CleanSpaces.apply(raw.toByteArray());
-            rest = decode(cleaned, cleanedEmitted, cleaned.length - cleanedEmitted, false);
+            byte[] rawBytes = raw.toByteArray();
+            byte[] ready = keptBytes(rawBytes, CleanSpaces.kept(rawBytes), settledOut, rawBytes.length);
+            rest = decode(ready, 0, ready.length, false);
         }
         return rest + decode(new byte[0], 0, 0, true);
     }
 
-    /** Cleaned bytes that no later token can change: up to the first space among the last few bytes. */
-    private static int stablePrefix(byte[] cleaned) {
-        for (int i = Math.max(0, cleaned.length - CLEAN_WINDOW); i < cleaned.length; i++) {
-            if (cleaned[i] == ' ') {
-                return i;
+    private static byte[] keptBytes(byte[] raw, boolean[] kept, int from, int to) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(0, to - from));
+        for (int i = from; i < to; i++) {
+            if (kept[i]) {
+                out.write(raw[i]);
             }
         }
-        return cleaned.length;
+        return out.toByteArray();
     }
 
-    /** No clean-up rule can span a cut after {@code raw} when its last few bytes hold no space. */
-    private static boolean safeToCut(byte[] raw) {
-        for (int i = Math.max(0, raw.length - CLEAN_WINDOW); i < raw.length; i++) {
+    /**
+     * Clean-up rules look at a space and at most {@link CleanSpaces#LOOKAHEAD} bytes after it, so when
+     * the last bytes hold no space, no rule spans the end of {@code raw}: cleaning what follows on its
+     * own gives the same bytes as cleaning everything.
+     */
+    private static boolean noSpaceNearEnd(byte[] raw) {
+        for (int i = Math.max(0, raw.length - CleanSpaces.LOOKAHEAD); i < raw.length; i++) {
             if (raw[i] == ' ') {
                 return false;
             }
