@@ -27,14 +27,10 @@ class EncoderTwinsTest {
     }
 
     /** The GPT-2 vocabulary's merges run under every pre-tokenizer, so each preset's split and merge paths are compared. */
-    private static RawVocabulary gpt2;
-
     @ParameterizedTest
     @EnumSource(PreTokenizerKind.class)
     void fastBytePairMatchesReferenceUnderEveryPreTokenizer(PreTokenizerKind kind) {
-        if (gpt2 == null) {
-            gpt2 = VocabFiles.raw("gpt-2");
-        }
+        RawVocabulary gpt2 = VocabFiles.raw("gpt-2");
         RawVocabulary raw = new RawVocabulary(gpt2.source(), gpt2.kind(), gpt2.tokens(), gpt2.scores(), gpt2.types(),
                 gpt2.merges(), kind, gpt2.declaredIds(), gpt2.addBos(), gpt2.addEos(), gpt2.addSpacePrefix());
         assertTwinsAgree(raw, kind.ordinal());
