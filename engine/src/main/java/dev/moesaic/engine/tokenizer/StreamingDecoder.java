@@ -6,7 +6,6 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Turns generated token ids into text one id at a time. Text comes out only as complete UTF-8
@@ -19,8 +18,8 @@ import java.util.Arrays;
  * <p>The concatenation of everything returned equals {@link Tokenizer#decode(int[])} of all ids
  * fed, including llama.cpp's detokenize rules: the first token loses one leading space when the
  * vocabulary adds a space prefix, control tokens render as nothing, and for vocabularies with
- * clean-up spaces the last few bytes wait until the next token shows whether a space before
- * punctuation must go. One decoder per generated sequence; not thread-safe.
+ * clean-up spaces a space waits until the {@value CleanSpaces#LOOKAHEAD} bytes after it show
+ * whether clean-up removes it. One decoder per generated sequence; not thread-safe.
  */
 public final class StreamingDecoder {
     private final VocabularyTable vocab;
@@ -53,16 +52,28 @@ public final class StreamingDecoder {
         byte[] rawBytes = raw.toByteArray();
         boolean[] kept = CleanSpaces.kept(rawBytes);
         // a space's fate is settled once the bytes after it have arrived; with no space near the
-        // end, nothing is left open and no rule can span this point, so the buffer starts afresh
-        boolean cut = noSpaceNearEnd(rawBytes);
-        int settled = cut ? rawBytes.length : Math.max(0, rawBytes.length - CleanSpaces.LOOKAHEAD);
+        // end, nothing is left open
+        int settled = spaceFreeRunEndingAt(rawBytes, rawBytes.length) ? rawBytes.length
+                : Math.max(0, rawBytes.length - CleanSpaces.LOOKAHEAD);
         byte[] ready = keptBytes(rawBytes, kept, settledOut, settled);
         settledOut = Math.max(settledOut, settled);
-        if (cut) {
-            raw.reset();
-            settledOut = 0;
-        }
+        forgetSettledPrefix(rawBytes);
         return decode(ready, 0, ready.length, false);
+    }
+
+    /**
+     * Drops the longest emitted prefix after which no clean-up rule reaches: cleaning the rest on its
+     * own then gives the same bytes as cleaning everything, and the buffer stays short.
+     */
+    private void forgetSettledPrefix(byte[] rawBytes) {
+        for (int cut = settledOut; cut > 0; cut--) {
+            if (spaceFreeRunEndingAt(rawBytes, cut)) {
+                raw.reset();
+                raw.write(rawBytes, cut, rawBytes.length - cut);
+                settledOut -= cut;
+                return;
+            }
+        }
     }
 
     /** Ends the sequence: returns whatever is left, with U+FFFD for an unfinished character. */
@@ -91,12 +102,11 @@ public final class StreamingDecoder {
     }
 
     /**
-     * Clean-up rules look at a space and at most {@link CleanSpaces#LOOKAHEAD} bytes after it, so when
-     * the last bytes hold no space, no rule spans the end of {@code raw}: cleaning what follows on its
-     * own gives the same bytes as cleaning everything.
+     * Clean-up rules look at a space and at most {@link CleanSpaces#LOOKAHEAD} bytes after it, so
+     * when the bytes just before {@code end} hold no space, no rule spans {@code end}.
      */
-    private static boolean noSpaceNearEnd(byte[] raw) {
-        for (int i = Math.max(0, raw.length - CleanSpaces.LOOKAHEAD); i < raw.length; i++) {
+    private static boolean spaceFreeRunEndingAt(byte[] raw, int end) {
+        for (int i = Math.max(0, end - CleanSpaces.LOOKAHEAD); i < end; i++) {
             if (raw[i] == ' ') {
                 return false;
             }
@@ -125,7 +135,7 @@ public final class StreamingDecoder {
 
     @Override
     public String toString() {
-        return "StreamingDecoder[pending " + undecoded.position() + " bytes"
-                + (vocab.cleanSpaces ? ", raw " + Arrays.toString(raw.toByteArray()) : "") + "]";
+        return "StreamingDecoder[" + undecoded.position() + " bytes of an unfinished character"
+                + (vocab.cleanSpaces ? ", " + raw.size() + " bytes awaiting clean-up" : "") + "]";
     }
 }

@@ -117,7 +117,7 @@ class StreamingDecoderTest {
         }
         Random random = new Random(5);
         for (int trial = 0; trial < 5000; trial++) {
-            int[] ids = new int[random.nextInt(20)];
+            int[] ids = new int[random.nextInt(30)];
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = tricky.get(random.nextInt(tricky.size()));
             }
@@ -125,6 +125,16 @@ class StreamingDecoderTest {
         }
         assertThat(gpt2.decode(gpt2.encode("Hello , world ! it ' s here . We 're done", false)))
                 .isEqualTo("Hello, world! it's here. We're done");
+    }
+
+    @Test
+    void aLongGenerationStreamsToTheSameText() {
+        String text = TokenizerThroughputTest.englishMegabyte().substring(0, 20_000);
+        for (String name : new String[] {"gpt-2", "llama-spm"}) {
+            Tokenizer tokenizer = VocabFiles.tokenizer(name);
+            int[] ids = tokenizer.encode(text, false);
+            assertStreamEqualsDecode(tokenizer, ids);
+        }
     }
 
     private static void assertStreamEqualsDecode(Tokenizer tokenizer, int[] ids) {
