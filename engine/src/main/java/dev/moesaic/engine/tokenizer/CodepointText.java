@@ -76,4 +76,13 @@ final class CodepointText {
         wide();
         return codepointAt[charIndex];
     }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        for (int cp : codepoints) {
+            sb.appendCodePoint(cp);
+        }
+        return "'" + sb + "'";
+    }
 }

@@ -11,7 +11,11 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Fast path: symbols are ids, not strings. Every way to write each token as "symbol + symbol"
  * is tabulated once, so a candidate merge is one primitive-map lookup; the queue is a heap of
- * primitives. {@link SentencePieceReference} is the slow, obvious twin a test compares this with.
+ * primitives. And the text is cut where no merge can ever reach across: between two characters
+ * that are adjacent inside no token (typically before each word's U+2581), no token can cover
+ * both, so the two sides merge independently and each side's merges happen in the same order as
+ * in one queue over the whole text. Small queues per word instead of one queue per megabyte.
+ * {@link SentencePieceReference} is the slow, obvious twin a test compares this with.
  */
 final class SentencePieceEncoder implements FragmentEncoder {
     private final VocabularyTable vocab;
@@ -21,6 +25,8 @@ final class SentencePieceEncoder implements FragmentEncoder {
     /** (left symbol, right symbol) -> the token they merge into. */
     private final LongIntMap pairToken;
     private final int[] byteToken;
+    /** (code point, code point) pairs adjacent inside some token; the text is cut between any other two. */
+    private final LongIntMap innerPairs;
 
     SentencePieceEncoder(VocabularyTable vocab) {
         this.vocab = vocab;
@@ -45,6 +51,13 @@ final class SentencePieceEncoder implements FragmentEncoder {
             }
         }
         this.byteToken = byteFallbackTokens(vocab);
+        this.innerPairs = new LongIntMap(vocabSize * 2);
+        for (int id = 0; id < vocabSize; id++) {
+            int[] cps = vocab.text(id).codePoints().toArray();
+            for (int i = 1; i < cps.length; i++) {
+                innerPairs.putIfAbsent(LongIntMap.pair(cps[i - 1], cps[i]), 1);
+            }
+        }
     }
 
     /** The symbol id a merge operand can have: a token, or a lone character; -1 if it can never be a symbol. */
@@ -81,21 +94,35 @@ final class SentencePieceEncoder implements FragmentEncoder {
     @Override
     public void encode(String text, IntList out) {
         int[] cps = text.codePoints().toArray();
-        int n = cps.length;
+        Workspace ws = new Workspace();
+        int start = 0;
+        for (int i = 1; i <= cps.length; i++) {
+            if (i == cps.length || innerPairs.get(LongIntMap.pair(cps[i - 1], cps[i]), 0) == 0) {
+                encodeSegment(cps, start, i, ws, out);
+                start = i;
+            }
+        }
+    }
+
+    /** The merge loop over {@code cps[from..to)}; symbol i of the segment is code point from + i. */
+    private void encodeSegment(int[] cps, int from, int to, Workspace ws, IntList out) {
+        int n = to - from;
         if (n == 0) {
             return;
         }
-        int[] sym = new int[n];
-        int[] size = new int[n];
-        int[] prev = new int[n];
-        int[] next = new int[n];
+        ws.ensure(n);
+        int[] sym = ws.sym;
+        int[] size = ws.size;
+        int[] prev = ws.prev;
+        int[] next = ws.next;
         for (int i = 0; i < n; i++) {
-            sym[i] = charSymbol.get(cps[i], -1);
+            sym[i] = charSymbol.get(cps[from + i], -1);
             size[i] = 1;
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }
-        PairQueue queue = new PairQueue();
+        PairQueue queue = ws.queue;
+        queue.clear();
         for (int i = 1; i < n; i++) {
             offer(queue, sym, size, i - 1, i);
         }
@@ -121,7 +148,7 @@ final class SentencePieceEncoder implements FragmentEncoder {
             if (sym[i] >= 0 && sym[i] < vocabSize) {
                 out.add(sym[i]);
             } else {
-                appendBytes(cps[i], out);
+                appendBytes(cps[from + i], out);
             }
         }
     }
@@ -141,6 +168,24 @@ final class SentencePieceEncoder implements FragmentEncoder {
             int id = byteToken[b & 0xFF];
             if (id >= 0) {
                 out.add(id);
+            }
+        }
+    }
+
+    /** Per-call scratch arrays, grown to the longest segment. */
+    private static final class Workspace {
+        int[] sym = new int[64];
+        int[] size = new int[64];
+        int[] prev = new int[64];
+        int[] next = new int[64];
+        final PairQueue queue = new PairQueue();
+
+        void ensure(int n) {
+            if (sym.length < n) {
+                sym = new int[n];
+                size = new int[n];
+                prev = new int[n];
+                next = new int[n];
             }
         }
     }

@@ -1,9 +1,8 @@
 package dev.moesaic.engine.tokenizer;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.BitSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Finds special tokens written literally in the text before it is tokenized (llama.cpp's
@@ -31,7 +30,7 @@ final class SpecialTokenSplitter {
             return fragments;
         }
         fragments.add(new Fragment(-1, 0, text.length()));
-        Set<Integer> present = null;
+        BitSet present = null;
         for (int id : vocab.partitionOrder()) {
             int attr = vocab.attr(id);
             if (!parseSpecial && (attr & (TokenAttr.CONTROL | TokenAttr.UNKNOWN)) != 0) {
@@ -42,7 +41,7 @@ final class SpecialTokenSplitter {
                 present = charactersOf(text);
             }
             // cheap pre-check: most special tokens do not occur at all
-            if (!present.contains(special.codePointAt(0)) || !text.contains(special)) {
+            if (!present.get(special.codePointAt(0)) || !text.contains(special)) {
                 continue;
             }
             fragments = cutOut(text, fragments, id, special);
@@ -73,9 +72,9 @@ final class SpecialTokenSplitter {
         return out;
     }
 
-    private static Set<Integer> charactersOf(String text) {
-        Set<Integer> set = new HashSet<>();
-        text.codePoints().forEach(set::add);
+    private static BitSet charactersOf(String text) {
+        BitSet set = new BitSet();
+        text.codePoints().forEach(set::set);
         return set;
     }
 }

@@ -6,7 +6,6 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Turns generated token ids into text one id at a time. Text comes out only as complete UTF-8
@@ -19,17 +18,10 @@ import java.util.Arrays;
  * <p>The concatenation of everything returned equals {@link Tokenizer#decode(int[])} of all ids
  * fed, including llama.cpp's detokenize rules: the first token loses one leading space when the
  * vocabulary adds a space prefix, control tokens render as nothing, and for vocabularies with
- * clean-up spaces the last few bytes wait until the next token shows whether a space before
- * punctuation must go. One decoder per generated sequence; not thread-safe.
+ * clean-up spaces a space waits until the {@value CleanSpaces#LOOKAHEAD} bytes after it show
+ * whether clean-up removes it. One decoder per generated sequence; not thread-safe.
  */
 public final class StreamingDecoder {
-    /**
-     * A space this close to the end may still be removed by clean-up: its fate depends on at most
-     * the 3 bytes after it, and removals only ever drop spaces, so a space 4 or more bytes from the
-     * end of the cleaned text is final.
-     */
-    private static final int CLEAN_WINDOW = 4;
-
     private final VocabularyTable vocab;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
@@ -37,9 +29,9 @@ public final class StreamingDecoder {
     private ByteBuffer undecoded = ByteBuffer.allocate(64);
     private boolean first = true;
     private boolean finished;
-    // clean-up spaces only: raw bytes since the last safe cut, and how much of their cleaned form went out
+    // clean-up spaces only: raw bytes since the buffer last started afresh, and how many of them went out
     private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
-    private int cleanedEmitted;
+    private int settledOut;
 
     StreamingDecoder(VocabularyTable vocab) {
         this.vocab = vocab;
@@ -58,16 +50,30 @@ public final class StreamingDecoder {
         }
         raw.write(piece, skip, piece.length - skip);
         byte[] rawBytes = raw.toByteArray();
-        byte[] cleaned = CleanSpaces.apply(rawBytes);
-        // text already emitted is final; a later removal can shorten the tail but never reach back into it
-        int stable = Math.max(stablePrefix(cleaned), cleanedEmitted);
-        String text = decode(cleaned, cleanedEmitted, stable - cleanedEmitted, false);
-        cleanedEmitted = stable;
-        if (stable == cleaned.length && safeToCut(rawBytes)) {
-            raw.reset();
-            cleanedEmitted = 0;
+        boolean[] kept = CleanSpaces.kept(rawBytes);
+        // a space's fate is settled once the bytes after it have arrived; with no space near the
+        // end, nothing is left open
+        int settled = spaceFreeRunEndingAt(rawBytes, rawBytes.length) ? rawBytes.length
+                : Math.max(0, rawBytes.length - CleanSpaces.LOOKAHEAD);
+        byte[] ready = keptBytes(rawBytes, kept, settledOut, settled);
+        settledOut = Math.max(settledOut, settled);
+        forgetSettledPrefix(rawBytes);
+        return decode(ready, 0, ready.length, false);
+    }
+
+    /**
+     * Drops the longest emitted prefix after which no clean-up rule reaches: cleaning the rest on its
+     * own then gives the same bytes as cleaning everything, and the buffer stays short.
+     */
+    private void forgetSettledPrefix(byte[] rawBytes) {
+        for (int cut = settledOut; cut > 0; cut--) {
+            if (spaceFreeRunEndingAt(rawBytes, cut)) {
+                raw.reset();
+                raw.write(rawBytes, cut, rawBytes.length - cut);
+                settledOut -= cut;
+                return;
+            }
         }
-        return text;
     }
 
     /** Ends the sequence: returns whatever is left, with U+FFFD for an unfinished character. */
@@ -78,25 +84,29 @@ public final class StreamingDecoder {
         finished = true;
         String rest = "";
         if (vocab.cleanSpaces) {
-            byte[] cleaned = CleanSpaces.apply(raw.toByteArray());
-            rest = decode(cleaned, cleanedEmitted, cleaned.length - cleanedEmitted, false);
+            byte[] rawBytes = raw.toByteArray();
+            byte[] ready = keptBytes(rawBytes, CleanSpaces.kept(rawBytes), settledOut, rawBytes.length);
+            rest = decode(ready, 0, ready.length, false);
         }
         return rest + decode(new byte[0], 0, 0, true);
     }
 
-    /** Cleaned bytes that no later token can change: up to the first space among the last few bytes. */
-    private static int stablePrefix(byte[] cleaned) {
-        for (int i = Math.max(0, cleaned.length - CLEAN_WINDOW); i < cleaned.length; i++) {
-            if (cleaned[i] == ' ') {
-                return i;
+    private static byte[] keptBytes(byte[] raw, boolean[] kept, int from, int to) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(0, to - from));
+        for (int i = from; i < to; i++) {
+            if (kept[i]) {
+                out.write(raw[i]);
             }
         }
-        return cleaned.length;
+        return out.toByteArray();
     }
 
-    /** No clean-up rule can span a cut after {@code raw} when its last few bytes hold no space. */
-    private static boolean safeToCut(byte[] raw) {
-        for (int i = Math.max(0, raw.length - CLEAN_WINDOW); i < raw.length; i++) {
+    /**
+     * Clean-up rules look at a space and at most {@link CleanSpaces#LOOKAHEAD} bytes after it, so
+     * when the bytes just before {@code end} hold no space, no rule spans {@code end}.
+     */
+    private static boolean spaceFreeRunEndingAt(byte[] raw, int end) {
+        for (int i = Math.max(0, end - CleanSpaces.LOOKAHEAD); i < end; i++) {
             if (raw[i] == ' ') {
                 return false;
             }
@@ -125,7 +135,7 @@ public final class StreamingDecoder {
 
     @Override
     public String toString() {
-        return "StreamingDecoder[pending " + undecoded.position() + " bytes"
-                + (vocab.cleanSpaces ? ", raw " + Arrays.toString(raw.toByteArray()) : "") + "]";
+        return "StreamingDecoder[" + undecoded.position() + " bytes of an unfinished character"
+                + (vocab.cleanSpaces ? ", " + raw.size() + " bytes awaiting clean-up" : "") + "]";
     }
 }

@@ -20,10 +20,6 @@ final class VocabularyTokenizer implements Tokenizer {
         this.specialTokens = new SpecialTokenSplitter(vocab);
     }
 
-    VocabularyTable vocabulary() {
-        return vocab;
-    }
-
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         Objects.requireNonNull(text, "text");

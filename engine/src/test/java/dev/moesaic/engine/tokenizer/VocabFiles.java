@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Opens the shared vocabulary fixtures. */
 final class VocabFiles {
@@ -19,17 +21,21 @@ final class VocabFiles {
         return openTolerant(Fixtures.model("vocab/ggml-vocab-" + name + ".gguf"));
     }
 
+    /** Loaded once per test run: tokenizers are immutable, and loading the large vocabularies is slow before JIT warm-up. */
     static Tokenizer tokenizer(String name) {
-        try (GgufFile file = open(name)) {
-            return Tokenizers.fromGguf(file);
-        }
+        return TOKENIZERS.computeIfAbsent(name, n -> Tokenizers.fromRaw(raw(n)));
     }
 
     static RawVocabulary raw(String name) {
-        try (GgufFile file = open(name)) {
-            return GgufVocabularyReader.read(file);
-        }
+        return RAW.computeIfAbsent(name, n -> {
+            try (GgufFile file = open(n)) {
+                return GgufVocabularyReader.read(file);
+            }
+        });
     }
+
+    private static final Map<String, RawVocabulary> RAW = new ConcurrentHashMap<>();
+    private static final Map<String, Tokenizer> TOKENIZERS = new ConcurrentHashMap<>();
 
     /**
      * llama.cpp's vocabulary-only files have no tensors and end right after the header, without the

@@ -47,7 +47,7 @@ class VocabTestVectorsTest {
         List<Vector> vectors = vectors(name);
         assertThat(vectors).hasSizeGreaterThan(40);
         try (GgufFile file = VocabFiles.open(name)) {
-            Tokenizer tokenizer = Tokenizers.fromGguf(file);
+            Tokenizer tokenizer = Tokenizers.fromGguf(file); // through the public factory, not the test cache
             List<String> failures = new ArrayList<>();
             for (Vector v : vectors) {
                 int[] actual = tokenizer.encode(v.text(), false);
