@@ -2,6 +2,7 @@ package dev.moesaic;
 
 import dev.moesaic.engine.cli.ExportGgufCommand;
 import dev.moesaic.engine.cli.GenerateCommand;
+import dev.moesaic.engine.cli.RoutingBiasCommand;
 import dev.moesaic.memory.bench.MemoryBench;
 import dev.moesaic.router.bench.BalanceBench;
 import java.util.Arrays;
@@ -41,8 +42,9 @@ public final class Moesaic {
                 yield 0;
             }
             case "balance" -> BalanceBench.run(rest, System.out, System.err);
+            case "routing-bias" -> RoutingBiasCommand.run(rest, System.out, System.err);
             default -> {
-                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (memory, balance)");
+                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (memory, balance, routing-bias)");
                 yield 2;
             }
         };
@@ -56,6 +58,7 @@ public final class Moesaic {
                   export-gguf  write a built-in model as a GGUF file (for llama.cpp and other engines)
                   bench memory     re-lay 1 GiB of expert slots by remapping vs by copying
                   bench balance    MaxVio of static, EPLB and EPLB + ALF-LB placements on a drifting Zipf workload
+                  bench routing-bias  output cost of serving-time ALF-LB on the model's own routing
                 """);
     }
 }
