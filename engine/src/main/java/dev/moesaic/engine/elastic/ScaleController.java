@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -161,17 +162,29 @@ public final class ScaleController implements AutoCloseable {
         return membership.toPlacement(epoch);
     }
 
-    public synchronized ScaleStatus status(String id) {
-        Operation op = operations.get(id);
+    // Snapshots are taken outside this object's lock: an operation holds its own lock, never this one, while it reports.
+    public ScaleStatus status(String id) {
+        Operation op;
+        synchronized (this) {
+            op = operations.get(id);
+        }
         return op == null ? null : op.status();
     }
 
-    public synchronized ScaleStatus runningStatus() {
-        return running == null ? null : running.status();
+    public ScaleStatus runningStatus() {
+        Operation op;
+        synchronized (this) {
+            op = running;
+        }
+        return op == null ? null : op.status();
     }
 
-    public synchronized List<ScaleStatus> history() {
-        return operations.values().stream().map(Operation::status).toList();
+    public List<ScaleStatus> history() {
+        List<Operation> ops;
+        synchronized (this) {
+            ops = List.copyOf(operations.values());
+        }
+        return ops.stream().map(Operation::status).toList();
     }
 
     public LoadStatistics statistics() {
@@ -225,15 +238,18 @@ public final class ScaleController implements AutoCloseable {
         return true;
     }
 
-    private synchronized Operation begin(String kind, int to) {
-        if (running != null) {
-            throw new ScaleInProgressException(running.id);
-        }
-        Operation op = new Operation("op-" + ids.incrementAndGet(), kind, devices.size(), to);
-        running = op;
-        operations.put(op.id, op);
-        while (operations.size() > HISTORY) {
-            operations.remove(operations.keySet().iterator().next());
+    private Operation begin(String kind, int to) {
+        Operation op;
+        synchronized (this) {
+            if (running != null) {
+                throw new ScaleInProgressException(running.id);
+            }
+            op = new Operation("op-" + ids.incrementAndGet(), kind, devices.size(), to);
+            running = op;
+            operations.put(op.id, op);
+            while (operations.size() > HISTORY) {
+                operations.remove(operations.keySet().iterator().next());
+            }
         }
         publish(op);
         return op;
@@ -307,18 +323,15 @@ public final class ScaleController implements AutoCloseable {
         if (n < before.size()) {
             kvDevices(after); // the leaving devices take no new sequences from now on
         }
-        int done = 0;
+        List<Integer> committed = new ArrayList<>();
         try {
             commit(op, union, original, startEpoch);
-            for (int l = 0; l < target.layers(); l++) {
-                migrateLayer(op, l, target, Set.of());
-                done = l + 1;
-            }
+            migrate(op, target, ascending(target.layers()), committed);
         } catch (PlacementChangedException e) {
             op.finish(ScalePhase.FAILED, e.getMessage());
             return;
         } catch (RuntimeException e) {
-            rollBack(op, e, union, original, done, added, before);
+            rollBack(op, e, union, original, committed, added, before);
             return;
         }
 
@@ -358,64 +371,111 @@ public final class ScaleController implements AutoCloseable {
         Arrays.setAll(identity, i -> plan.oldDeviceOf(i) >= 0 ? plan.oldDeviceOf(i) : i);
         Membership target = Membership.renumbered(plan.to(), identity, ds.size());
         op.enter(ScalePhase.PREPARING);
-        int done = 0;
+        List<Integer> committed = new ArrayList<>();
         try {
-            for (int l = 0; l < target.layers(); l++) {
-                migrateLayer(op, l, target, Set.of());
-                done = l + 1;
-            }
+            migrate(op, target, ascending(target.layers()), committed);
         } catch (PlacementChangedException e) {
             op.finish(ScalePhase.FAILED, e.getMessage());
             return;
         } catch (RuntimeException e) {
-            rollBack(op, e, ds, start, done, List.of(), ds);
+            rollBack(op, e, ds, start, committed, List.of(), ds);
             return;
         }
         op.servingMillis = op.elapsed();
     }
 
+    /** How many layers may be copied but not yet committed: bounds peak memory, overlaps copies with commits. */
+    private static final int LAYERS_IN_FLIGHT = 2;
+
+    private record PendingLayer(int layer, Membership before, CompletableFuture<Void> commit, List<int[]> copied) {
+    }
+
     /**
-     * Moves one MoE layer to {@code target}: copy what is missing into free slots (serving goes on),
-     * switch the layer between two iterations, then free what the layer no longer uses.
+     * Moves {@code layers} to {@code target}, pipelined: copies for a layer go into free slots while
+     * serving continues, the layer switches between two iterations, and the slots it no longer uses
+     * are freed once the switch is done. At most {@link #LAYERS_IN_FLIGHT} layers are copied but not
+     * yet switched, so peak memory is steady state plus that many layers' moving experts. Each layer
+     * whose switch completed is added to {@code committed} (what a rollback must undo).
      */
-    private void migrateLayer(Operation op, int layer, Membership target, Set<Device> excludedSources) {
-        Membership now;
+    private void migrate(Operation op, Membership target, int[] layers, List<Integer> committed) {
+        Membership planned;
         List<Device> ds;
         long expected;
         synchronized (this) {
-            now = membership;
+            planned = membership;
             ds = devices;
             expected = epoch;
         }
-        if (Arrays.deepEquals(now.experts()[layer], target.experts()[layer])) {
-            return;
-        }
-        op.enterIfNot(ScalePhase.PREPARING);
-        int[][] missing = now.missing(layer, target);
-        List<int[]> copied = new ArrayList<>();
+        java.util.ArrayDeque<PendingLayer> inFlight = new java.util.ArrayDeque<>();
+        List<int[]> copying = new ArrayList<>();
+        int layer = -1;
         try {
-            for (int d = 0; d < missing.length; d++) {
-                for (int e : missing[d]) {
-                    copyExpert(op, layer, e, now, ds, d, excludedSources);
-                    copied.add(new int[] {d, e});
+            for (int l : layers) {
+                layer = l;
+                if (Arrays.deepEquals(planned.experts()[l], target.experts()[l])) {
+                    continue;
                 }
+                while (inFlight.size() >= LAYERS_IN_FLIGHT) {
+                    finishLayer(op, inFlight.poll(), ds, target, committed);
+                }
+                op.enterIfNot(ScalePhase.PREPARING);
+                copying = new ArrayList<>();
+                int[][] missing = planned.missing(l, target);
+                for (int d = 0; d < missing.length; d++) {
+                    for (int e : missing[d]) {
+                        copyExpert(op, l, e, planned, ds, d, Set.of());
+                        copying.add(new int[] {d, e});
+                    }
+                }
+                Membership next = planned.withLayer(l, target);
+                inFlight.add(new PendingLayer(l, planned, commitAsync(op, ds, next, expected), copying));
+                copying = List.of();
+                expected++;
+                planned = next;
             }
-            op.enter(ScalePhase.COMMITTING);
-            commit(op, ds, now.withLayer(layer, target), expected);
+            while (!inFlight.isEmpty()) {
+                finishLayer(op, inFlight.poll(), ds, target, committed);
+            }
         } catch (RuntimeException e) {
-            for (int[] c : copied) {
+            for (int[] c : copying) {
                 releaseQuietly(ds.get(c[0]), layer, c[1]);
+            }
+            while (!inFlight.isEmpty()) {
+                try {
+                    finishLayer(op, inFlight.poll(), ds, target, committed);
+                } catch (RuntimeException ignored) {
+                    // its copies are released; the first failure is what we report
+                }
             }
             throw e;
         }
+    }
+
+    /** Waits for a layer's switch; then frees what it no longer uses (or, if the switch failed, the copies made for it). */
+    private void finishLayer(Operation op, PendingLayer p, List<Device> ds, Membership target, List<Integer> committed) {
+        try {
+            await(p.commit());
+        } catch (RuntimeException e) {
+            for (int[] c : p.copied()) {
+                releaseQuietly(ds.get(c[0]), p.layer(), c[1]);
+            }
+            throw e;
+        }
+        committed.add(p.layer());
         op.enter(ScalePhase.RELEASING);
-        int[][] surplus = now.surplus(layer, target);
+        int[][] surplus = p.before().surplus(p.layer(), target);
         for (int d = 0; d < surplus.length; d++) {
             for (int e : surplus[d]) {
-                releaseQuietly(ds.get(d), layer, e);
+                releaseQuietly(ds.get(d), p.layer(), e);
             }
         }
         op.enter(ScalePhase.PREPARING);
+    }
+
+    private static int[] ascending(int n) {
+        int[] a = new int[n];
+        Arrays.setAll(a, i -> i);
+        return a;
     }
 
     /** One expert into a free slot of device {@code to}: from a live holder's pool, or (failure only) from the model file. */
@@ -455,8 +515,13 @@ public final class ScaleController implements AutoCloseable {
         }
     }
 
-    /** Publishes a new epoch between two iterations (or at once before serving starts). */
+    /** Publishes a new epoch between two iterations (or at once before serving starts) and waits for it. */
     private void commit(Operation op, List<Device> ds, Membership next, long expectedEpoch) {
+        await(commitAsync(op, ds, next, expectedEpoch));
+    }
+
+    /** Queues the switch to {@code next} at the next iteration boundary; it applies only on top of {@code expectedEpoch}. */
+    private CompletableFuture<Void> commitAsync(Operation op, List<Device> ds, Membership next, long expectedEpoch) {
         Placement placement = next.toPlacement(expectedEpoch + 1);
         ExpertTopology topology = ExpertTopology.resolve(placement, ds, layouts);
         Runnable apply = () -> {
@@ -473,11 +538,19 @@ public final class ScaleController implements AutoCloseable {
         };
         ServingControl c = control;
         if (c == null) {
-            apply.run();
-            return;
+            try {
+                apply.run();
+                return CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
+        return c.runBetweenIterations(apply);
+    }
+
+    private static void await(CompletableFuture<Void> f) {
         try {
-            c.runBetweenIterations(apply).get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            f.get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         } catch (TimeoutException e) {
@@ -489,13 +562,12 @@ public final class ScaleController implements AutoCloseable {
     }
 
     /** Undoes the committed layers of a failed operation, so the devices that served before serve again. */
-    private void rollBack(Operation op, RuntimeException cause, List<Device> union, Membership original, int committedLayers,
+    private void rollBack(Operation op, RuntimeException cause, List<Device> union, Membership original, List<Integer> committed,
                           List<Device> added, List<Device> before) {
         String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         try {
-            for (int l = committedLayers - 1; l >= 0; l--) {
-                migrateLayer(op, l, original, Set.of());
-            }
+            int[] undo = committed.reversed().stream().mapToInt(Integer::intValue).toArray();
+            migrate(op, original, undo, new ArrayList<>());
             long expected;
             synchronized (this) {
                 expected = epoch;
@@ -735,12 +807,14 @@ public final class ScaleController implements AutoCloseable {
             this.to = to;
         }
 
-        synchronized void enter(ScalePhase next) {
-            long now = System.nanoTime();
-            phaseNanos.merge(phase, now - phaseStart, Long::sum);
-            phaseStart = now;
-            phase = next;
-            publish(this);
+        void enter(ScalePhase next) {
+            synchronized (this) {
+                long now = System.nanoTime();
+                phaseNanos.merge(phase, now - phaseStart, Long::sum);
+                phaseStart = now;
+                phase = next;
+            }
+            publish(this); // outside the lock: listeners and status readers take other locks
         }
 
         void enterIfNot(ScalePhase p) {
