@@ -37,7 +37,15 @@ public final class ComputeLane implements AutoCloseable {
     private int count;
     private int chunk;
     private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
+    /**
+     * Workers inside the current job, or {@link #CLOSED} once the driver has finished it. A worker
+     * joins only while the job is open, so a worker that wakes late (descheduled on a busy machine)
+     * never makes the driver wait: the driver runs all remaining chunks itself and closes the job.
+     */
+    private final AtomicInteger joined = new AtomicInteger(CLOSED);
+    private static final int CLOSED = -1;
+    /** Spins of the driver waiting for joined workers before it starts yielding its core to them. */
+    private static final int DRIVER_SPINS = 2000;
     private volatile Throwable failure;
     private volatile long generation;
     private volatile boolean closed;
@@ -111,7 +119,7 @@ public final class ComputeLane implements AutoCloseable {
             this.chunk = chunk;
             nextChunk.set(0);
             failure = null;
-            pending.set(workers.length);
+            joined.set(0);
             generation = generation + 1; // volatile write publishes the job
             for (Worker w : workers) {
                 if (w.parked) {
@@ -123,8 +131,13 @@ public final class ComputeLane implements AutoCloseable {
             } catch (Throwable t) {
                 recordFailure(t);
             }
-            while (pending.get() != 0) {
-                Thread.onSpinWait();
+            int spins = 0;
+            while (!(joined.get() == 0 && joined.compareAndSet(0, CLOSED))) {
+                if (++spins < DRIVER_SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             this.body = null;
             Throwable t = failure;
@@ -207,12 +220,21 @@ public final class ComputeLane implements AutoCloseable {
                     return;
                 }
                 seen = g;
-                try {
-                    runChunks(index);
-                } catch (Throwable t) {
-                    recordFailure(t);
+                while (true) {
+                    int j = joined.get();
+                    if (j < 0) {
+                        break; // the driver already finished this job alone
+                    }
+                    if (joined.compareAndSet(j, j + 1)) {
+                        try {
+                            runChunks(index);
+                        } catch (Throwable t) {
+                            recordFailure(t);
+                        }
+                        joined.decrementAndGet();
+                        break;
+                    }
                 }
-                pending.decrementAndGet();
             }
         }
 

@@ -28,6 +28,8 @@ final class Q8Activations {
     short[] q = new short[0];
     float[] d = new float[0];
     int[] bsums = new int[0];
+    /** Q8_0: the sum of each block's 32 values (lets Q4_0 kernels fold the -8 offset out of the inner loop). */
+    int[] blockSums = new int[0];
     int rows;
     int cols;
 
@@ -43,6 +45,9 @@ final class Q8Activations {
         int blocks = (int) (n / block);
         if (d.length < blocks) {
             d = new float[blocks];
+        }
+        if (block == Q8_0_BLOCK && blockSums.length < blocks) {
+            blockSums = new int[blocks];
         }
         if (block == Q8_K_BLOCK && bsums.length < n / 16) {
             bsums = new int[(int) (n / 16)];
@@ -67,9 +72,13 @@ final class Q8Activations {
                 FloatVector v = FloatVector.fromArray(F, x, o + c).mul(id);
                 v.add(ROUND_MAGIC).sub(ROUND_MAGIC).intoArray(scaled, c);
             }
+            int sum = 0;
             for (int c = 0; c < Q8_0_BLOCK; c++) {
-                q[o + c] = (short) (int) scaled[c];
+                int v = (int) scaled[c];
+                q[o + c] = (short) v;
+                sum += v;
             }
+            blockSums[o / Q8_0_BLOCK] = sum;
         }
     }
 

@@ -85,6 +85,7 @@ public final class KernelBench {
                     .append(",\"results\":[");
             boolean first = true;
             for (GgmlType type : types) {
+                warmUp(kernels, type);
                 for (Shape shape : SHAPES) {
                     if (shape.cols % type.blockSize() != 0) {
                         continue;
@@ -174,6 +175,28 @@ public final class KernelBench {
                 passes++;
             }
             return new Result(type, shape, m, best, matrixBytes);
+        }
+    }
+
+    /**
+     * Runs the type's kernels until C2 has compiled them (a fixed number of calls, not a time: on a
+     * busy machine the compiler threads may get little CPU), so no timed pass runs interpreted code.
+     */
+    private static void warmUp(Kernels kernels, GgmlType type) {
+        int cols = 1024;
+        long bytes = type.bytesFor(256L * cols);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment seg = arena.allocate(bytes, 64);
+            fillRandom(seg, type);
+            Tensor w = new Tensor("warmup", type, new long[] {cols, 256}, seg);
+            for (int m : new int[] {1, 3, 16}) {
+                float[] x = new float[m * cols];
+                float[] out = new float[m * 256];
+                int calls = m == 1 ? 3000 : 300;
+                for (int i = 0; i < calls; i++) {
+                    kernels.matmul(w, x, m, out);
+                }
+            }
         }
     }
 
