@@ -72,14 +72,16 @@ class SeededPropertyTest {
             failure = e;
         }
         assertThat(failure).isNotNull()
-                .hasMessageContaining("SeededPropertyTest#aFailureNamesTheCaseSeedInputsAndStepAndTheSeedReplaysIt failed")
+                .hasMessageContaining(
+                        "SeededPropertyTest#aFailureNamesTheCaseSeedInputsAndStepAndTheSeedReplaysIt failed")
                 .hasMessageContaining("of 200")
                 .hasMessageContaining("inputs: x=7")
                 .hasMessageContaining("at step 3: operation 3")
                 .hasMessageContaining("-D" + SeededProperty.SEED + "=0x");
         assertThat(failure.getCause()).hasMessageContaining("x = 7 fails at step 3");
 
-        Matcher seed = Pattern.compile(Pattern.quote(SeededProperty.SEED) + "=(0x[0-9a-f]+)").matcher(failure.getMessage());
+        Matcher seed = Pattern.compile(Pattern.quote(SeededProperty.SEED) + "=(0x[0-9a-f]+)")
+                .matcher(failure.getMessage());
         assertThat(seed.find()).isTrue();
         System.setProperty(SeededProperty.SEED, seed.group(1));
         List<Integer> drawn = new ArrayList<>();
