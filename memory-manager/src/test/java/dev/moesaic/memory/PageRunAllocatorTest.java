@@ -3,13 +3,9 @@ package dev.moesaic.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.moesaic.memory.testing.SeededProperty;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 class PageRunAllocatorTest {
@@ -47,31 +43,34 @@ class PageRunAllocatorTest {
         assertThatThrownBy(() -> allocator.free(run)).hasMessageContaining("pages freed twice");
     }
 
-    /** The fast free-run tree makes exactly the choices of the page-by-page scan. */
-    @Property(tries = 300)
-    void agreesWithTheNaiveScan(@ForAll("operations") List<Integer> operations) {
-        PageRunAllocator fast = new PageRunAllocator(64);
-        NaivePageAllocator slow = new NaivePageAllocator(64);
-        List<List<PageRun>> held = new ArrayList<>();
-        for (int op : operations) {
-            if (op > 0) {
-                List<PageRun> got = fast.allocate(op);
-                assertThat(got).isEqualTo(slow.allocate(op));
-                if (got != null) {
-                    held.add(got);
+    /**
+     * The fast free-run tree makes exactly the choices of the page-by-page scan. Each case is 1 to 80 operations:
+     * a positive number allocates that many pages, zero or a negative one frees a held allocation picked by it.
+     */
+    @Test
+    void agreesWithTheNaiveScan() {
+        SeededProperty.check(300, c -> {
+            int length = c.integer("operations", 1, 80);
+            PageRunAllocator fast = new PageRunAllocator(64);
+            NaivePageAllocator slow = new NaivePageAllocator(64);
+            List<List<PageRun>> held = new ArrayList<>();
+            for (int i = 0; i < length; i++) {
+                int op = c.random().nextInt(-40, 13);
+                c.step(i, op > 0 ? "allocate " + op + " pages" : "free held[" + -op + " % " + held.size() + "]");
+                if (op > 0) {
+                    List<PageRun> got = fast.allocate(op);
+                    assertThat(got).isEqualTo(slow.allocate(op));
+                    if (got != null) {
+                        held.add(got);
+                    }
+                } else if (!held.isEmpty()) {
+                    List<PageRun> runs = held.remove(-op % held.size());
+                    fast.free(runs);
+                    slow.free(runs);
                 }
-            } else if (!held.isEmpty()) {
-                List<PageRun> runs = held.remove(-op % held.size());
-                fast.free(runs);
-                slow.free(runs);
+                assertThat(fast.freeRuns()).isEqualTo(slow.freeRuns());
+                assertThat(fast.freePages()).isEqualTo(slow.freePages());
             }
-            assertThat(fast.freeRuns()).isEqualTo(slow.freeRuns());
-            assertThat(fast.freePages()).isEqualTo(slow.freePages());
-        }
-    }
-
-    @Provide
-    Arbitrary<List<Integer>> operations() {
-        return Arbitraries.integers().between(-40, 12).list().ofMinSize(1).ofMaxSize(80);
+        });
     }
 }

@@ -3,6 +3,7 @@ package dev.moesaic.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.moesaic.memory.testing.SeededProperty;
 import dev.moesaic.nativebind.libc.MemoryMapping;
 import dev.moesaic.nativebind.libc.ProcessMemory;
 import java.lang.foreign.MemorySegment;
@@ -11,12 +12,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 /**
  * Random sequences of allocate / free / map / unmap / remap / replace / write / copy ("migrate") across three
@@ -25,7 +22,31 @@ import net.jqwik.api.Provide;
  * the kernel's own view ({@code /proc/self/maps}) is checked too.
  */
 class PoolRegionModelPropertyTest {
-    enum Kind { ALLOCATE, FREE, DOUBLE_FREE, MAP, UNMAP, REMAP, REPLACE, WRITE, COPY }
+    /** The operations, each with its weight: how often it is drawn relative to the others. */
+    enum Kind {
+        ALLOCATE(4), FREE(2), DOUBLE_FREE(1), MAP(4), UNMAP(2), REMAP(3), REPLACE(2), WRITE(3), COPY(2);
+
+        final int weight;
+
+        Kind(int weight) {
+            this.weight = weight;
+        }
+
+        static Kind draw(SplittableRandom random) {
+            int totalWeight = 0;
+            for (Kind kind : values()) {
+                totalWeight += kind.weight;
+            }
+            int roll = random.nextInt(totalWeight);
+            for (Kind kind : values()) {
+                roll -= kind.weight;
+                if (roll < 0) {
+                    return kind;
+                }
+            }
+            throw new AssertionError("roll beyond the total weight " + totalWeight);
+        }
+    }
 
     record Step(Kind kind, int a, int b, int c, int d) {
     }
@@ -71,8 +92,24 @@ class PoolRegionModelPropertyTest {
     private static final int[] REGION_POOL = {0, 1, 1, 2};
     private static final int[] REGION_PAGES = {16, 12, 8, 10};
 
-    @Property(tries = 80)
-    void everyStepKeepsPoolsRegionsAndModelInAgreement(@ForAll("steps") List<Step> steps) {
+    @Test
+    void everyStepKeepsPoolsRegionsAndModelInAgreement() {
+        SeededProperty.check(80, c -> checkAgreement(c, steps(c)));
+    }
+
+    /** 1 to 60 steps, kinds by weight, operands drawn from 0..1000 and reduced by each kind. */
+    private static List<Step> steps(SeededProperty.Case c) {
+        int length = c.integer("steps", 1, 60);
+        SplittableRandom random = c.random();
+        List<Step> steps = new ArrayList<>(length);
+        for (int i = 0; i < length; i++) {
+            steps.add(new Step(Kind.draw(random), random.nextInt(1001), random.nextInt(1001), random.nextInt(1001),
+                    random.nextInt(1001)));
+        }
+        return steps;
+    }
+
+    private static void checkAgreement(SeededProperty.Case c, List<Step> steps) {
         DevicePool[] pools = new DevicePool[3];
         List<ModelRegion> regions = new ArrayList<>();
         List<ModelAllocation> allocations = new ArrayList<>();
@@ -88,14 +125,16 @@ class PoolRegionModelPropertyTest {
                 regions.add(new ModelRegion(p, VirtualRegion.reserve(pools[p], "region" + r,
                         REGION_PAGES[r] * PAGE_BYTES[p]), REGION_PAGES[r]));
             }
-            int stepNumber = 0;
-            for (Step step : steps) {
+            for (int i = 0; i < steps.size(); i++) {
+                Step step = steps.get(i);
+                c.step(i, step);
                 apply(step, pools, regions, allocations, modelPeakPages, engine, copied);
                 verify(pools, regions, allocations, modelPeakPages, engine, copied[0]);
-                if (++stepNumber % 10 == 0) {
+                if ((i + 1) % 10 == 0) {
                     verifyKernelView(pools, regions);
                 }
             }
+            c.step(steps.size(), "after the last step: the kernel's view, then closing the pools");
             verifyKernelView(pools, regions);
         } finally {
             for (DevicePool pool : pools) {
@@ -109,22 +148,6 @@ class PoolRegionModelPropertyTest {
             assertThat(ProcessMemory.memfdMappings(DevicePool.MEMFD_NAME_PREFIX + "prop" + p)).isEmpty();
         }
         assertThat(allocations).allSatisfy(a -> assertThat(a.real.isLive()).isFalse());
-    }
-
-    @Provide
-    Arbitrary<List<Step>> steps() {
-        Arbitrary<Kind> kinds = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, Arbitraries.just(Kind.ALLOCATE)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.FREE)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.just(Kind.DOUBLE_FREE)),
-                net.jqwik.api.Tuple.of(4, Arbitraries.just(Kind.MAP)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.UNMAP)),
-                net.jqwik.api.Tuple.of(3, Arbitraries.just(Kind.REMAP)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.REPLACE)),
-                net.jqwik.api.Tuple.of(3, Arbitraries.just(Kind.WRITE)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.COPY)));
-        Arbitrary<Integer> any = Arbitraries.integers().between(0, 1000);
-        return Combinators.combine(kinds, any, any, any, any).as(Step::new).list().ofMinSize(1).ofMaxSize(60);
     }
 
     private static void apply(Step step, DevicePool[] pools, List<ModelRegion> regions,

@@ -4,18 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moesaic.router.placement.LayerPlacement;
 import dev.moesaic.router.placement.Placement;
+import dev.moesaic.router.testing.SeededProperty;
 import java.util.SplittableRandom;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 class EplbPlannerPropertiesTest {
 
-    @Property(tries = 300)
-    void balancedPackingFillsEveryPackExactlyAndKeepsPacksWithinTheHeaviestItem(
-            @ForAll @IntRange(min = 1, max = 8) int packs, @ForAll @IntRange(min = 1, max = 8) int perPack,
-            @ForAll long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
+    @Test
+    void balancedPackingFillsEveryPackExactlyAndKeepsPacksWithinTheHeaviestItem() {
+        SeededProperty.check(300, EplbPlannerPropertiesTest::packingIsExactAndWithinTheHeaviestItem);
+    }
+
+    private static void packingIsExactAndWithinTheHeaviestItem(SeededProperty.Case c) {
+        int packs = c.integer("packs", 1, 8);
+        int perPack = c.integer("perPack", 1, 8);
+        SplittableRandom rnd = c.random();
         double[] w = PlanChecks.randomLoads(rnd, 1, packs * perPack)[0];
         BalancedPacking.Packing p = BalancedPacking.pack(w, packs);
         double[] load = new double[packs];
@@ -39,13 +42,20 @@ class EplbPlannerPropertiesTest {
         assertThat(max - min).isLessThanOrEqualTo(heaviest + 1e-9);
     }
 
-    @Property(tries = 300)
-    void everyExpertPlacedEverySlotFilledAndMaxLoadWithinTheStatedBound(
-            @ForAll @IntRange(min = 1, max = 3) int layers, @ForAll @IntRange(min = 1, max = 4) int nodes,
-            @ForAll @IntRange(min = 1, max = 3) int devicesPerNode, @ForAll @IntRange(min = 1, max = 4) int groupsPerNode,
-            @ForAll @IntRange(min = 1, max = 4) int groupSize, @ForAll @IntRange(min = 0, max = 6) int extraSlotsPerDevice,
-            @ForAll boolean skewed, @ForAll long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
+    @Test
+    void everyExpertPlacedEverySlotFilledAndMaxLoadWithinTheStatedBound() {
+        SeededProperty.check(300, EplbPlannerPropertiesTest::placementIsCompleteAndWithinTheBound);
+    }
+
+    private static void placementIsCompleteAndWithinTheBound(SeededProperty.Case c) {
+        int layers = c.integer("layers", 1, 3);
+        int nodes = c.integer("nodes", 1, 4);
+        int devicesPerNode = c.integer("devicesPerNode", 1, 3);
+        int groupsPerNode = c.integer("groupsPerNode", 1, 4);
+        int groupSize = c.integer("groupSize", 1, 4);
+        int extraSlotsPerDevice = c.integer("extraSlotsPerDevice", 0, 6);
+        boolean skewed = c.bool("skewed");
+        SplittableRandom rnd = c.random();
         int groups = nodes * groupsPerNode;
         int experts = groups * groupSize;
         int devices = nodes * devicesPerNode;
@@ -89,11 +99,15 @@ class EplbPlannerPropertiesTest {
         }
     }
 
-    @Property(tries = 200)
-    void replicationGivesTheExtraSlotsToTheHeaviestPerReplicaLoad(@ForAll @IntRange(min = 1, max = 20) int experts,
-                                                                 @ForAll @IntRange(min = 0, max = 20) int extra,
-                                                                 @ForAll long seed) {
-        double[] w = PlanChecks.randomLoads(new SplittableRandom(seed), 1, experts)[0];
+    @Test
+    void replicationGivesTheExtraSlotsToTheHeaviestPerReplicaLoad() {
+        SeededProperty.check(200, EplbPlannerPropertiesTest::extraSlotsGoToTheHeaviestPerReplicaLoad);
+    }
+
+    private static void extraSlotsGoToTheHeaviestPerReplicaLoad(SeededProperty.Case c) {
+        int experts = c.integer("experts", 1, 20);
+        int extra = c.integer("extra", 0, 20);
+        double[] w = PlanChecks.randomLoads(c.random(), 1, experts)[0];
         Replication.Replicas r = Replication.replicate(w, experts + extra);
         // optimality of the greedy: no expert could give up a replica to lower the max per-replica load
         double max = 0;
@@ -106,8 +120,8 @@ class EplbPlannerPropertiesTest {
             }
         }
         int total = 0;
-        for (int c : r.count()) {
-            total += c;
+        for (int replicas : r.count()) {
+            total += replicas;
         }
         assertThat(total).isEqualTo(experts + extra);
     }

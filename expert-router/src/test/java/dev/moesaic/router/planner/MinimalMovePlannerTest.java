@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.moesaic.router.placement.LayerPlacement;
 import dev.moesaic.router.placement.Placement;
 import dev.moesaic.router.placement.Placements;
+import dev.moesaic.router.testing.SeededProperty;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class MinimalMovePlannerTest {
@@ -92,17 +90,25 @@ class MinimalMovePlannerTest {
         }
     }
 
-    @Property(tries = 150)
-    void incrementalPlansAreComparableConsistentAndNoCostlierThanFromScratch(
-            @ForAll @IntRange(min = 1, max = 3) int layers, @ForAll @IntRange(min = 2, max = 40) int experts,
-            @ForAll @IntRange(min = 1, max = 6) int devices, @ForAll @IntRange(min = 0, max = 4) int extraSlots,
-            @ForAll @IntRange(min = 0, max = 20) int tolerancePercent, @ForAll boolean fromEplb, @ForAll long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
+    @Test
+    void incrementalPlansAreComparableConsistentAndNoCostlierThanFromScratch() {
+        SeededProperty.check(150, MinimalMovePlannerTest::incrementalPlanIsComparableAndNoCostlier);
+    }
+
+    private static void incrementalPlanIsComparableAndNoCostlier(SeededProperty.Case c) {
+        int layers = c.integer("layers", 1, 3);
+        int experts = c.integer("experts", 2, 40);
+        int devices = c.integer("devices", 1, 6);
+        int extraSlots = c.integer("extraSlots", 0, 4);
+        int tolerancePercent = c.integer("tolerancePercent", 0, 20);
+        boolean fromEplb = c.bool("fromEplb");
+        SplittableRandom rnd = c.random();
         int slots = Math.ceilDiv(experts, devices) + extraSlots;
         EplbPlanner eplb = EplbPlanner.global();
         Placement current = fromEplb
                 ? eplb.rebalance(PlanChecks.randomLoads(rnd, layers, experts), devices, slots, 0)
-                : Placements.random(layers, experts, devices, slots, rnd.nextInt(devices * slots - experts + 1), seed);
+                : Placements.random(layers, experts, devices, slots, rnd.nextInt(devices * slots - experts + 1),
+                        rnd.nextLong());
         double[][] loads = rnd.nextBoolean() ? PlanChecks.randomLoads(rnd, layers, experts)
                 : PlanChecks.zipfLoads(rnd, layers, experts, 1.0 + rnd.nextDouble());
         MinimalMovePlanner planner = new MinimalMovePlanner(eplb, tolerancePercent / 100.0);

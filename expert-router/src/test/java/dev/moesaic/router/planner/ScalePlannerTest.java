@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.moesaic.router.placement.LayerPlacement;
 import dev.moesaic.router.placement.Placement;
 import dev.moesaic.router.placement.Placements;
+import dev.moesaic.router.testing.SeededProperty;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class ScalePlannerTest {
@@ -83,14 +81,19 @@ class ScalePlannerTest {
         assertThat(plan.moves()).filteredOn(ExpertMove::fromModelFile).allMatch(m -> m.logicalExpert() % 4 == 1);
     }
 
-    @Property(tries = 120)
-    void anyScaleChangeGivesAConsistentComparablePlan(@ForAll @IntRange(min = 1, max = 2) int layers,
-                                                      @ForAll @IntRange(min = 2, max = 40) int experts,
-                                                      @ForAll @IntRange(min = 1, max = 6) int devices,
-                                                      @ForAll @IntRange(min = 1, max = 6) int newDevices,
-                                                      @ForAll @IntRange(min = 0, max = 3) int extraSlots,
-                                                      @ForAll boolean failDevices, @ForAll long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
+    @Test
+    void anyScaleChangeGivesAConsistentComparablePlan() {
+        SeededProperty.check(120, this::scaleChangeIsConsistentAndComparable);
+    }
+
+    private void scaleChangeIsConsistentAndComparable(SeededProperty.Case c) {
+        int layers = c.integer("layers", 1, 2);
+        int experts = c.integer("experts", 2, 40);
+        int devices = c.integer("devices", 1, 6);
+        int newDevices = c.integer("newDevices", 1, 6);
+        int extraSlots = c.integer("extraSlots", 0, 3);
+        boolean failDevices = c.bool("failDevices");
+        SplittableRandom rnd = c.random();
         int slots = Math.ceilDiv(experts, Math.min(devices, newDevices)) + extraSlots;
         double[][] loads = PlanChecks.randomLoads(rnd, layers, experts);
         Placement current = EplbPlanner.global().rebalance(PlanChecks.randomLoads(rnd, layers, experts), devices, slots, 0);
