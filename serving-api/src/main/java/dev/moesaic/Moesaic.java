@@ -1,6 +1,7 @@
 package dev.moesaic;
 
 import dev.moesaic.engine.cli.GenerateCommand;
+import dev.moesaic.serving.ServeCommand;
 import java.util.Arrays;
 
 /** Entry point of the runnable jar: dispatches {@code generate}, {@code serve}, {@code bench} and friends. */
@@ -16,6 +17,7 @@ public final class Moesaic {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         int status = switch (args[0]) {
             case "generate" -> GenerateCommand.run(rest, System.out, System.err);
+            case "serve" -> ServeCommand.run(rest, System.out, System.err);
             default -> {
                 System.err.println("moesaic: unknown command '" + args[0] + "'");
                 usage();
@@ -23,7 +25,9 @@ public final class Moesaic {
             }
         };
         System.out.flush();
-        System.exit(status);
+        if (status >= 0) { // serve returns -1 while its server runs on its own threads
+            System.exit(status);
+        }
     }
 
     private static void usage() {
@@ -31,6 +35,7 @@ public final class Moesaic {
                 usage: moesaic <command> [options]     (each command takes --help)
                 commands:
                   generate     generate text from a prompt
+                  serve        the OpenAI-compatible HTTP server (continuous batching, metrics, health)
                 """);
     }
 }
