@@ -64,7 +64,37 @@ public final class ChatTemplate {
     /** The model's template, or the fallback when {@code source} is null or blank. */
     public static ChatTemplate of(String source, String bosToken, String eosToken) {
         boolean none = source == null || source.isBlank();
-        return new ChatTemplate(none ? FALLBACK : source, none, bosToken, eosToken);
+        return new ChatTemplate(expressionWhitespaceControl(none ? FALLBACK : source), none, bosToken, eosToken);
+    }
+
+    /**
+     * Applies Jinja's {@code {{-} and {@code -}}} whitespace control, which Jinjava only knows for
+     * statement tags: the whitespace of the template text before {@code {{-} (after {@code -}}}) is
+     * removed and the tag becomes a plain {@code {{}/{@code }}}. Chat templates use these everywhere.
+     */
+    static String expressionWhitespaceControl(String src) {
+        StringBuilder out = new StringBuilder(src.length());
+        int i = 0;
+        while (i < src.length()) {
+            if (src.startsWith("{{-", i)) {
+                int end = out.length();
+                while (end > 0 && Character.isWhitespace(out.charAt(end - 1))) {
+                    end--;
+                }
+                out.setLength(end);
+                out.append("{{");
+                i += 3;
+            } else if (src.startsWith("-}}", i)) {
+                out.append("}}");
+                i += 3;
+                while (i < src.length() && Character.isWhitespace(src.charAt(i))) {
+                    i++;
+                }
+            } else {
+                out.append(src.charAt(i++));
+            }
+        }
+        return out.toString();
     }
 
     public boolean isFallback() {
