@@ -2,6 +2,7 @@ package dev.moesaic;
 
 import dev.moesaic.engine.cli.GenerateCommand;
 import dev.moesaic.serving.ServeCommand;
+import dev.moesaic.serving.bench.ServeBench;
 import java.util.Arrays;
 
 /** Entry point of the runnable jar: dispatches {@code generate}, {@code serve}, {@code bench} and friends. */
@@ -18,6 +19,9 @@ public final class Moesaic {
         int status = switch (args[0]) {
             case "generate" -> GenerateCommand.run(rest, System.out, System.err);
             case "serve" -> ServeCommand.run(rest, System.out, System.err);
+            case "bench" -> rest.length > 0 && rest[0].equals("serve")
+                    ? ServeBench.run(Arrays.copyOfRange(rest, 1, rest.length), System.out, System.err)
+                    : unknownBench(rest);
             default -> {
                 System.err.println("moesaic: unknown command '" + args[0] + "'");
                 usage();
@@ -30,12 +34,18 @@ public final class Moesaic {
         }
     }
 
+    private static int unknownBench(String[] rest) {
+        System.err.println("moesaic bench: unknown benchmark '" + (rest.length == 0 ? "" : rest[0]) + "' (available: serve)");
+        return 2;
+    }
+
     private static void usage() {
         System.err.println("""
                 usage: moesaic <command> [options]     (each command takes --help)
                 commands:
                   generate     generate text from a prompt
                   serve        the OpenAI-compatible HTTP server (continuous batching, metrics, health)
+                  bench serve  serving throughput and latency at 1, 4, 16 and 64 concurrent streams
                 """);
     }
 }
