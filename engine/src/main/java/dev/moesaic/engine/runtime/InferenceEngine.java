@@ -47,6 +47,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Map<String, RequestState> live = new ConcurrentHashMap<>();
     private final AtomicInteger waitingRequests = new AtomicInteger();
+    private final AtomicInteger inboxSequences = new AtomicInteger(); // submitted, not yet in the scheduler's queue
     private final AtomicLong promptTokens = new AtomicLong();
     private final AtomicLong generationTokens = new AtomicLong();
     private final AtomicLong iterations = new AtomicLong();
@@ -131,6 +132,7 @@ public final class InferenceEngine implements AutoCloseable {
             waitingRequests.decrementAndGet();
             throw new IllegalArgumentException("a request with id '" + request.id() + "' is already running; ids must be unique");
         }
+        inboxSequences.addAndGet(request.n());
         post(() -> enqueue(state));
     }
 
@@ -209,7 +211,7 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     public EngineStats stats() {
-        return new EngineStats(runningCount, waitingCount, waitingRequests.get(), kv.usage(), kv.usedBlocks(), kv.freeBlocks(),
+        return new EngineStats(runningCount, waitingCount + inboxSequences.get(), waitingRequests.get(), kv.usage(), kv.usedBlocks(), kv.freeBlocks(),
                 kv.totalBlocks(), promptTokens.get(), generationTokens.get(), iterations.get(), preemptions.get());
     }
 
@@ -286,6 +288,7 @@ public final class InferenceEngine implements AutoCloseable {
             scheduler.addWaiting(s);
         }
         state.unfinished = r.n();
+        inboxSequences.addAndGet(-r.n());
     }
 
     /** Runs the batch; if it fails, runs each sequence alone so only the one that fails is ended. */

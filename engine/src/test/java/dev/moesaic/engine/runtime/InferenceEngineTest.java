@@ -218,6 +218,11 @@ class InferenceEngineTest {
             }
             assertThat(accepted).hasSize(3);
             assertThat(refused).isEqualTo(3);
+            assertThat(t.engine.stats().waitingSequences()).isEqualTo(3);
+            assertThat(t.engine.stats().waitingRequests()).isEqualTo(3);
+            t.engine.step();
+            assertThat(t.engine.stats().runningSequences()).isEqualTo(2);
+            assertThat(t.engine.stats().waitingSequences()).isEqualTo(1);
             t.runUntilDone(200, accepted.toArray(Collector[]::new));
             for (Collector c : accepted) {
                 assertThat(c.end(0).reason()).isIn(FinishReason.LENGTH, FinishReason.STOP);

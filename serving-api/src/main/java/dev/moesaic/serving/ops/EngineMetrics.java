@@ -55,8 +55,8 @@ public final class EngineMetrics implements EngineObserver {
     public void bind(InferenceEngine engine, int devices) {
         Gauge.builder("moesaic.num_requests_running", engine, e -> e.stats().runningSequences())
                 .description("Sequences in the running batch").register(registry);
-        Gauge.builder("moesaic.num_requests_waiting", engine, e -> e.stats().waitingSequences() + e.stats().waitingRequests())
-                .description("Sequences and requests waiting to run").register(registry);
+        Gauge.builder("moesaic.num_requests_waiting", engine, e -> e.stats().waitingSequences())
+                .description("Sequences waiting to run (new, or preempted and waiting to recompute)").register(registry);
         Gauge.builder("moesaic.kv_cache_usage_perc", engine, e -> e.kvCache().usage())
                 .description("Used KV-cache blocks over all blocks (0..1)").register(registry);
         FunctionCounter.builder("moesaic.prompt_tokens", engine, e -> e.stats().promptTokens())
