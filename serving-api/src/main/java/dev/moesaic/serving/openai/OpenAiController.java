@@ -27,7 +27,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -193,7 +193,9 @@ public class OpenAiController {
                     DataBufferUtils.release(buffer);
                     return bytes;
                 })
-                .defaultIfEmpty(new byte[0]);
+                .defaultIfEmpty(new byte[0])
+                // parsing, templating and tokenizing a large prompt must not hold up the network threads
+                .publishOn(Schedulers.boundedElastic());
     }
 
     private static String uuid() {
