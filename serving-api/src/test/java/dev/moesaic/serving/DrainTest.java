@@ -32,7 +32,7 @@ class DrainTest {
     @Test
     void drainingRefusesNewWorkAndLetsRunningStreamsFinish() throws Exception {
         ServerTestSupport.awaitReady(host);
-        String body = "{\"model\":\"builtin:tiny-moe\",\"prompt\":\"Once\",\"max_tokens\":300,\"ignore_eos\":true,\"stream\":true}";
+        String body = "{\"model\":\"builtin:tiny-moe\",\"prompt\":\"Once\",\"max_tokens\":1000,\"ignore_eos\":true,\"stream\":true}";
         CompletableFuture<List<String>> stream = CompletableFuture.supplyAsync(() -> {
             try {
                 return ServerTestSupport.sse(ServerTestSupport.post(port, "/v1/completions", body, null));

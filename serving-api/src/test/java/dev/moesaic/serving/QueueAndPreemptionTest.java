@@ -76,10 +76,11 @@ class QueueAndPreemptionTest {
 
     @Test
     void aFullQueueAnswers429WithRetryAfterAndLosesNoAdmittedRequest() throws Exception {
-        String expected = text(chat("Once upon a time", 30));
+        // ~145 tokens each: 10 of the 12 blocks, so one runs at a time and the burst must queue up.
+        String expected = text(chat("Once upon a time", 100));
         List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
-            burst.add(CompletableFuture.supplyAsync(() -> chat("Once upon a time", 30), Thread::startVirtualThread));
+            burst.add(CompletableFuture.supplyAsync(() -> chat("Once upon a time", 100), Thread::startVirtualThread));
         }
         int ok = 0;
         int refused = 0;
