@@ -5,6 +5,8 @@ import dev.moesaic.engine.cli.GenerateCommand;
 import dev.moesaic.engine.cli.RoutingBiasCommand;
 import dev.moesaic.memory.bench.MemoryBench;
 import dev.moesaic.router.bench.BalanceBench;
+import dev.moesaic.serving.ServeCommand;
+import dev.moesaic.serving.bench.ServeBench;
 import java.util.Arrays;
 
 /** Entry point of the runnable jar: dispatches {@code generate}, {@code serve}, {@code bench} and friends. */
@@ -21,6 +23,7 @@ public final class Moesaic {
         int status = switch (args[0]) {
             case "generate" -> GenerateCommand.run(rest, System.out, System.err);
             case "export-gguf" -> ExportGgufCommand.run(rest, System.out, System.err);
+            case "serve" -> ServeCommand.run(rest, System.out, System.err);
             case "bench" -> bench(rest);
             default -> {
                 System.err.println("moesaic: unknown command '" + args[0] + "'");
@@ -29,7 +32,9 @@ public final class Moesaic {
             }
         };
         System.out.flush();
-        System.exit(status);
+        if (status >= 0) { // serve returns -1 while its server runs on its own threads
+            System.exit(status);
+        }
     }
 
     /** {@code moesaic bench <kind>}: each benchmark prints its numbers (one JSON object with --json). */
@@ -43,8 +48,9 @@ public final class Moesaic {
             }
             case "balance" -> BalanceBench.run(rest, System.out, System.err);
             case "routing-bias" -> RoutingBiasCommand.run(rest, System.out, System.err);
+            case "serve" -> ServeBench.run(rest, System.out, System.err);
             default -> {
-                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (memory, balance, routing-bias)");
+                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (memory, balance, routing-bias, serve)");
                 yield 2;
             }
         };
@@ -55,9 +61,11 @@ public final class Moesaic {
                 usage: moesaic <command> [options]     (each command takes --help)
                 commands:
                   generate     generate text from a prompt
+                  serve        the OpenAI-compatible HTTP server (continuous batching, metrics, health)
                   export-gguf  write a built-in model as a GGUF file (for llama.cpp and other engines)
-                  bench memory     re-lay 1 GiB of expert slots by remapping vs by copying
-                  bench balance    MaxVio of static, EPLB and EPLB + ALF-LB placements on a drifting Zipf workload
+                  bench serve         serving throughput and latency at 1, 4, 16 and 64 concurrent streams
+                  bench memory        re-lay 1 GiB of expert slots by remapping vs by copying
+                  bench balance       MaxVio of static, EPLB and EPLB + ALF-LB placements on a drifting Zipf workload
                   bench routing-bias  output cost of serving-time ALF-LB on the model's own routing
                 """);
     }
