@@ -21,10 +21,14 @@ import org.springframework.util.unit.DataSize;
  * @param maxWaiting      requests accepted but not yet running at most; beyond, 429 with Retry-After
  * @param maxRunning      sequences in the running batch at most
  * @param tokenBudget     tokens per engine iteration (decodes plus prompt chunks)
- * @param kvCacheMemory   memory for the paged KV cache
+ * @param kvCacheMemory   memory for the paged KV cache, per device
  * @param maxBodySize     request bodies larger than this get 413
  * @param maxN            the largest {@code n} (choices per request) accepted
  * @param threads         kernel threads (0 = one per core)
+ * @param maxDevices      the most devices scaling may reach
+ * @param redundantExperts extra expert replicas per MoE layer (ALF-LB balances tokens over replicas)
+ * @param copyBandwidth   bytes per second of the emulated device-to-device link; 0 = unlimited
+ * @param autoscaleItlTarget the inter-token latency the autoscaler keeps (p50)
  */
 @ConfigurationProperties("moesaic")
 public record MoesaicProperties(
@@ -42,7 +46,11 @@ public record MoesaicProperties(
         @DefaultValue("512MB") DataSize kvCacheMemory,
         @DefaultValue("4MB") DataSize maxBodySize,
         @DefaultValue("16") int maxN,
-        @DefaultValue("0") int threads) {
+        @DefaultValue("0") int threads,
+        @DefaultValue("8") int maxDevices,
+        @DefaultValue("0") int redundantExperts,
+        @DefaultValue("0") DataSize copyBandwidth,
+        @DefaultValue("100ms") Duration autoscaleItlTarget) {
 
     /** The model id of {@code /v1/models} and the {@code model} field. */
     public String modelId() {

@@ -23,7 +23,9 @@ public final class ServeCommand {
                                  [--spring.or.moesaic.property=value ...]
               --model        a GGUF file, a llama2.c .bin (with --tokenizer), or builtin:tiny-moe (default) / builtin:bench
               --port         HTTP port of the API, /health, /ready, /metrics and /admin (default 8080; 0 = any free port)
-              --devices      devices to run on (default 1)
+              --devices      devices to run on (default 1); --max-devices caps scaling (default 8)
+              --autoscale    MIN,MAX: grow and shrink the devices from load (--autoscale-itl-target 100ms)
+              --redundant-experts R  extra expert replicas per MoE layer, balanced with ALF-LB (default 0)
               --api-keys     comma-separated keys clients send as 'Authorization: Bearer KEY' (default: none needed)
               --admin-token  bearer token of /admin/** (default: admin API off)
             Every option is also a setting: MOESAIC_MODEL, SERVER_PORT, MOESAIC_MAX_WAITING, ... (docs/SERVING.md)
@@ -41,7 +43,11 @@ public final class ServeCommand {
             Map.entry("admin-token", "moesaic.admin-token"),
             Map.entry("kv-cache-memory", "moesaic.kv-cache-memory"),
             Map.entry("served-model-name", "moesaic.served-model-name"),
-            Map.entry("threads", "moesaic.threads"));
+            Map.entry("threads", "moesaic.threads"),
+            Map.entry("max-devices", "moesaic.max-devices"),
+            Map.entry("redundant-experts", "moesaic.redundant-experts"),
+            Map.entry("copy-bandwidth", "moesaic.copy-bandwidth"),
+            Map.entry("autoscale-itl-target", "moesaic.autoscale-itl-target"));
 
     private ServeCommand() {
     }

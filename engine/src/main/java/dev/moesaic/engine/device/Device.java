@@ -35,6 +35,7 @@ public final class Device implements AutoCloseable {
     private ExecutorService driver;
     private float[] gathered = new float[0];
     private float[] result = new float[0];
+    private final java.util.concurrent.atomic.AtomicLong expertTokens = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean failed;
     private volatile boolean closed;
 
@@ -105,6 +106,11 @@ public final class Device implements AutoCloseable {
         return lane;
     }
 
+    /** (token, expert) assignments this device has computed since it came up. */
+    public long expertTokens() {
+        return expertTokens.get();
+    }
+
     public boolean isFailed() {
         return failed;
     }
@@ -150,6 +156,7 @@ public final class Device implements AutoCloseable {
             System.arraycopy(x, assignments[from + r] / k * hidden, gathered, r * hidden, hidden);
         }
         ffn.apply(kernels, expert.gate(), expert.up(), expert.down(), gathered, rows, result);
+        expertTokens.addAndGet(rows);
         for (int r = 0; r < rows; r++) {
             System.arraycopy(result, r * hidden, out, assignments[from + r] * hidden, hidden);
         }

@@ -22,6 +22,7 @@ public final class DeviceExpertExecutor implements ExpertExecutor {
     private final int[] moeIndexOfLayer;
     private final Dispatcher dispatcher;
     private final LoadStatistics statistics;
+    private final int lastMoeIndex;
     private DispatchPlan plan;
     private ExpertTopology topology;
 
@@ -36,6 +37,7 @@ public final class DeviceExpertExecutor implements ExpertExecutor {
         this.dispatcher = dispatcher;
         this.statistics = statistics;
         this.topology = topology;
+        this.lastMoeIndex = java.util.Arrays.stream(moeIndexOfLayer).max().orElse(-1);
     }
 
     /** Switches to another placement epoch; only between iterations. */
@@ -61,6 +63,9 @@ public final class DeviceExpertExecutor implements ExpertExecutor {
                 loads[d] = p.deviceLoad(d);
             }
             statistics.recordDeviceLoads(m, loads, loads.length);
+            if (m == lastMoeIndex) {
+                statistics.endIteration(); // one engine iteration = one pass over every MoE layer
+            }
         }
         int busy = 0;
         int last = -1;

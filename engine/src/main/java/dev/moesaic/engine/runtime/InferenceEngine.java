@@ -1,5 +1,6 @@
 package dev.moesaic.engine.runtime;
 
+import dev.moesaic.engine.device.DeviceFailedException;
 import dev.moesaic.engine.forward.Transformer;
 import dev.moesaic.engine.sampler.Sampler;
 import dev.moesaic.engine.tokenizer.Tokenizer;
@@ -210,6 +211,13 @@ public final class InferenceEngine implements AutoCloseable {
         return live.isEmpty() && inbox.isEmpty();
     }
 
+    private final AtomicLong busyNanos = new AtomicLong();
+
+    /** Wall time spent running forward passes since start (device utilisation = its growth rate). */
+    public long busyNanos() {
+        return busyNanos.get();
+    }
+
     public EngineStats stats() {
         return new EngineStats(runningCount, waitingCount + inboxSequences.get(), waitingRequests.get(), kv.usage(), kv.usedBlocks(), kv.freeBlocks(),
                 kv.totalBlocks(), promptTokens.get(), generationTokens.get(), iterations.get(), preemptions.get());
@@ -254,8 +262,17 @@ public final class InferenceEngine implements AutoCloseable {
         }
         List<Scheduler.Chunk> chunks = schedule.chunks();
         if (!chunks.isEmpty()) {
-            float[] logits = execute(chunks);
+            float[] logits;
+            long t0 = System.nanoTime();
+            try {
+                logits = execute(chunks);
+            } catch (DeviceFailedException e) {
+                recoverFromDeviceFailure(e);
+                publishCounts();
+                return true; // nothing was updated: the next step schedules the same work on the healed devices
+            }
             update(chunks, logits);
+            busyNanos.addAndGet(System.nanoTime() - t0);
             iterations.incrementAndGet();
         }
         abortRequestsWithFailedListeners();
@@ -291,11 +308,47 @@ public final class InferenceEngine implements AutoCloseable {
         inboxSequences.addAndGet(-r.n());
     }
 
+    /**
+     * Who heals the engine when a device fails mid-iteration (the scale controller: it re-homes the
+     * device's experts and has the sequences whose KV lived there recomputed). Without one, a device
+     * failure fails the sequences of the batch like any other error.
+     */
+    public void setDeviceFailureHandler(Runnable handler) {
+        this.deviceFailureHandler = handler;
+    }
+
+    private volatile Runnable deviceFailureHandler;
+
+    private void recoverFromDeviceFailure(DeviceFailedException e) {
+        Runnable handler = deviceFailureHandler;
+        if (handler == null) {
+            throw e;
+        }
+        LOG.log(Level.WARNING, e.getMessage() + ": recovering, then retrying the iteration");
+        betweenIterations = true; // no forward pass is running: the handler may preempt and re-place
+        try {
+            handler.run();
+        } finally {
+            betweenIterations = false;
+        }
+    }
+
     /** Runs the batch; if it fails, runs each sequence alone so only the one that fails is ended. */
     private float[] execute(List<Scheduler.Chunk> chunks) {
         try {
             return executor.run(chunks);
+        } catch (DeviceFailedException deviceGone) {
+            if (deviceFailureHandler != null) {
+                throw deviceGone;
+            }
+            return executeOneByOne(chunks, deviceGone);
         } catch (RuntimeException batchFailure) {
+            return executeOneByOne(chunks, batchFailure);
+        }
+    }
+
+    private float[] executeOneByOne(List<Scheduler.Chunk> chunks, RuntimeException batchFailure) {
+        {
             if (chunks.size() == 1) {
                 fail(chunks.getFirst().sequence(), batchFailure);
                 return null;
@@ -315,6 +368,11 @@ public final class InferenceEngine implements AutoCloseable {
                     if (c.wantsLogits()) {
                         System.arraycopy(one, 0, logits, row * vocab, vocab);
                     }
+                } catch (DeviceFailedException e) {
+                    if (deviceFailureHandler != null) {
+                        throw e;
+                    }
+                    fail(c.sequence(), e);
                 } catch (RuntimeException e) {
                     fail(c.sequence(), e);
                 }

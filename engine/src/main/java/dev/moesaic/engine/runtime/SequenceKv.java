@@ -2,6 +2,7 @@ package dev.moesaic.engine.runtime;
 
 import dev.moesaic.engine.forward.KvStorage;
 import dev.moesaic.memory.BlockTable;
+import dev.moesaic.memory.KvBlockManager;
 
 /**
  * One sequence's KV cache: the storage (one device's blocks) and its block table. Created, grown
@@ -11,11 +12,18 @@ import dev.moesaic.memory.BlockTable;
 public final class SequenceKv {
     private final KvStorage storage;
     private final BlockTable table;
+    private final KvBlockManager device;
     private int[] blocks = new int[0];
 
-    SequenceKv(KvStorage storage, BlockTable table) {
+    SequenceKv(KvStorage storage, BlockTable table, KvBlockManager device) {
         this.storage = storage;
         this.table = table;
+        this.device = device;
+    }
+
+    /** The block manager (the device) holding this sequence's blocks. */
+    public KvBlockManager device() {
+        return device;
     }
 
     public KvStorage storage() {

@@ -68,6 +68,11 @@ public final class ApiException extends RuntimeException {
         return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "queue_full", null, message, retryAfterSeconds);
     }
 
+    /** 409: the request conflicts with an operation in progress. */
+    public static ApiException conflict(String code, String message) {
+        return new ApiException(HttpStatus.CONFLICT, "invalid_request_error", code, null, message, null);
+    }
+
     public static ApiException unavailable(String code, String message) {
         return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "service_unavailable_error", code, null, message, 5L);
     }

@@ -1,8 +1,8 @@
 package dev.moesaic.serving.host;
 
-import dev.moesaic.engine.forward.KvLayout;
-import dev.moesaic.engine.forward.Transformer;
-import dev.moesaic.engine.kernel.EngineKernels;
+import dev.moesaic.engine.elastic.Autoscaler;
+import dev.moesaic.engine.elastic.ElasticEngine;
+import dev.moesaic.engine.elastic.ScaleController;
 import dev.moesaic.engine.model.LoadedModel;
 import dev.moesaic.engine.model.Models;
 import dev.moesaic.engine.runtime.EngineConfig;
@@ -45,7 +45,8 @@ public final class ModelHost implements SmartLifecycle {
     private volatile ServedModel served;
     private volatile boolean running;
     private LoadedModel model;
-    private EngineKernels kernels;
+    private ElasticEngine elastic;
+    private Autoscaler autoscaler;
     private KvCacheManager kv;
     private EngineLoop loop;
 
@@ -57,13 +58,19 @@ public final class ModelHost implements SmartLifecycle {
 
     /** Settings that cannot work are refused before anything starts. */
     static void validate(MoesaicProperties p) {
-        if (p.devices() != 1) {
-            throw new IllegalArgumentException("moesaic.devices=" + p.devices() + ": this build runs the model on 1 device; "
-                    + "elastic multi-device serving (issue 7) is not merged yet. Use --devices 1");
+        if (p.devices() < 1 || p.devices() > p.maxDevices()) {
+            throw new IllegalArgumentException("moesaic.devices=" + p.devices() + " must be between 1 and moesaic.max-devices="
+                    + p.maxDevices());
+        }
+        if (p.redundantExperts() < 0) {
+            throw new IllegalArgumentException("moesaic.redundant-experts must be >= 0, got " + p.redundantExperts());
         }
         if (!p.autoscale().isBlank()) {
-            throw new IllegalArgumentException("moesaic.autoscale=" + p.autoscale() + ": the device autoscaler (issue 7) is "
-                    + "not merged yet; leave it empty");
+            Autoscaler.Policy policy = autoscalePolicy(p);
+            if (policy.max() > p.maxDevices()) {
+                throw new IllegalArgumentException("moesaic.autoscale=" + p.autoscale() + " goes beyond moesaic.max-devices="
+                        + p.maxDevices());
+            }
         }
         if (p.maxWaiting() < 1 || p.maxRunning() < 1 || p.tokenBudget() < p.maxRunning()) {
             throw new IllegalArgumentException("need moesaic.max-waiting >= 1 and 1 <= moesaic.max-running <= "
@@ -89,18 +96,23 @@ public final class ModelHost implements SmartLifecycle {
             if (tokenizer == null) {
                 throw new IllegalArgumentException(model.id() + " has no vocabulary: pass --tokenizer (the llama2.c tok512.bin)");
             }
-            kernels = EngineKernels.create(properties.threads());
-            Transformer transformer = Transformer.local(model.config(), model.weights(), kernels.kernels());
-            KvLayout layout = model.kvLayout(KV_BLOCK_TOKENS);
-            kv = KvCacheManager.onNewDevice("device-0", layout,
-                    KvCacheManager.blocksFor(layout, properties.kvCacheMemory().toBytes()));
-            InferenceEngine engine = new InferenceEngine(transformer, tokenizer, kv,
-                    new EngineConfig(properties.tokenBudget(), properties.maxRunning(), properties.maxWaiting()), metrics);
-            loop = EngineLoop.start(engine);
+            elastic = ElasticEngine.start(model, new ElasticEngine.Options(properties.devices(), properties.threads(), KV_BLOCK_TOKENS,
+                    properties.kvCacheMemory().toBytes(),
+                    new EngineConfig(properties.tokenBudget(), properties.maxRunning(), properties.maxWaiting()),
+                    new ScaleController.Options(properties.maxDevices(), properties.redundantExperts(), 0,
+                            properties.copyBandwidth().toBytes())), metrics);
+            InferenceEngine engine = elastic.engine();
+            loop = elastic.loop();
+            kv = elastic.kvCache();
+            if (elastic.controller() != null && !properties.autoscale().isBlank()) {
+                autoscaler = new Autoscaler(elastic.controller(), metrics::autoscalerSignals, autoscalePolicy(properties),
+                        metrics::autoscalerDecision);
+                autoscaler.start();
+            }
             ChatTemplate template = ChatTemplate.of(model.chatTemplate(), tokenText(tokenizer, tokenizer.bos()),
                     tokenText(tokenizer, tokenizer.eos()));
             served = new ServedModel(properties.modelId(), model, engine, template, System.currentTimeMillis() / 1000);
-            metrics.bind(engine, properties.devices());
+            metrics.bind(elastic);
             if (state == ServerState.LOADING) {
                 state = ServerState.READY;
             }
@@ -114,6 +126,15 @@ public final class ModelHost implements SmartLifecycle {
         } finally {
             loaded.countDown();
         }
+    }
+
+    static Autoscaler.Policy autoscalePolicy(MoesaicProperties p) {
+        return Autoscaler.Policy.parse(p.autoscale(), p.autoscaleItlTarget().toMillis());
+    }
+
+    /** The elastic engine (devices, scale controller) once loaded, or null. */
+    public ElasticEngine elasticOrNull() {
+        return elastic;
     }
 
     private static String tokenText(Tokenizer t, int id) {
@@ -171,13 +192,12 @@ public final class ModelHost implements SmartLifecycle {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            l.close();
         }
-        if (kv != null) {
-            kv.close();
+        if (autoscaler != null) {
+            autoscaler.close();
         }
-        if (kernels != null) {
-            kernels.close();
+        if (elastic != null) {
+            elastic.close();
         }
         if (model != null) {
             model.close();

@@ -18,10 +18,12 @@ public class OpsController {
 
     private final ModelHost host;
     private final PrometheusMeterRegistry registry;
+    private final EngineMetrics metrics;
 
-    public OpsController(ModelHost host, PrometheusMeterRegistry registry) {
+    public OpsController(ModelHost host, PrometheusMeterRegistry registry, EngineMetrics metrics) {
         this.host = host;
         this.registry = registry;
+        this.metrics = metrics;
     }
 
     /** Liveness: 200 while the process serves HTTP, 503 only when the model failed to load (a restart may help). */
@@ -39,6 +41,7 @@ public class OpsController {
 
     @GetMapping("/metrics")
     public ResponseEntity<String> metrics() {
+        metrics.refresh();
         return ResponseEntity.ok().contentType(PROMETHEUS_TEXT).body(registry.scrape());
     }
 
