@@ -113,6 +113,11 @@ public final class ElasticEngine implements AutoCloseable {
         return controller;
     }
 
+    /** The devices, or null for a dense model. */
+    public DeviceFleet fleet() {
+        return fleet;
+    }
+
     /** Expert and device loads, or null for a dense model. */
     public LoadStatistics statistics() {
         return statistics;

@@ -120,7 +120,7 @@ class ScaleControllerTest {
     }
 
     /** The largest one MoE layer's experts take in pool pages. */
-    private static long maxLayerBytes(DeviceFleet fleet, int experts) {
+    static long maxLayerBytes(DeviceFleet fleet, int experts) {
         long max = 0;
         for (ExpertLayout l : fleet.layouts()) {
             long page = DeviceOptions.DEFAULT_PAGE_BYTES;
