@@ -2,6 +2,7 @@ package dev.moesaic;
 
 import dev.moesaic.engine.cli.ExportGgufCommand;
 import dev.moesaic.engine.cli.GenerateCommand;
+import dev.moesaic.engine.cli.ModelBenchCommand;
 import dev.moesaic.engine.cli.RoutingBiasCommand;
 import dev.moesaic.memory.bench.MemoryBench;
 import dev.moesaic.router.bench.BalanceBench;
@@ -49,8 +50,9 @@ public final class Moesaic {
             case "balance" -> BalanceBench.run(rest, System.out, System.err);
             case "routing-bias" -> RoutingBiasCommand.run(rest, System.out, System.err);
             case "serve" -> ServeBench.run(rest, System.out, System.err);
+            case "model" -> ModelBenchCommand.run(rest, System.out, System.err);
             default -> {
-                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (memory, balance, routing-bias, serve)");
+                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (serve, memory, balance, routing-bias, or --model M for the model benchmark)");
                 yield 2;
             }
         };
@@ -63,6 +65,7 @@ public final class Moesaic {
                   generate     generate text from a prompt
                   serve        the OpenAI-compatible HTTP server (continuous batching, metrics, health)
                   export-gguf  write a built-in model as a GGUF file (for llama.cpp and other engines)
+                  bench --model M     prefill/decode tok/s of one sequence against the measured memory bandwidth
                   bench serve         serving throughput and latency at 1, 4, 16 and 64 concurrent streams
                   bench memory        re-lay 1 GiB of expert slots by remapping vs by copying
                   bench balance       MaxVio of static, EPLB and EPLB + ALF-LB placements on a drifting Zipf workload

@@ -236,7 +236,7 @@ public final class KernelBench {
     }
 
     /** Read bandwidth: a vectorised sum over 1 GiB split over the lane's threads, best of 3. */
-    static double readBandwidth(ComputeLane lane) {
+    public static double readBandwidth(ComputeLane lane) {
         long bytes = 1L << 30;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment seg = arena.allocate(bytes, 4096);
