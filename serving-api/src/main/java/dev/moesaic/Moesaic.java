@@ -7,6 +7,7 @@ import dev.moesaic.engine.cli.RoutingBiasCommand;
 import dev.moesaic.memory.bench.MemoryBench;
 import dev.moesaic.router.bench.BalanceBench;
 import dev.moesaic.serving.ServeCommand;
+import dev.moesaic.serving.bench.ScaleBench;
 import dev.moesaic.serving.bench.ServeBench;
 import java.util.Arrays;
 
@@ -50,9 +51,10 @@ public final class Moesaic {
             case "balance" -> BalanceBench.run(rest, System.out, System.err);
             case "routing-bias" -> RoutingBiasCommand.run(rest, System.out, System.err);
             case "serve" -> ServeBench.run(rest, System.out, System.err);
+            case "scale" -> ScaleBench.run(rest, System.out, System.err);
             case "model" -> ModelBenchCommand.run(rest, System.out, System.err);
             default -> {
-                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (serve, memory, balance, routing-bias, or --model M for the model benchmark)");
+                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (serve, scale, memory, balance, routing-bias, or --model M for the model benchmark)");
                 yield 2;
             }
         };
@@ -67,6 +69,7 @@ public final class Moesaic {
                   export-gguf  write a built-in model as a GGUF file (for llama.cpp and other engines)
                   bench --model M     prefill/decode tok/s of one sequence against the measured memory bandwidth
                   bench serve         serving throughput and latency at 1, 4, 16 and 64 concurrent streams
+                  bench scale         scale-up under load vs a cold restart (ElasticMoE's evaluation)
                   bench memory        re-lay 1 GiB of expert slots by remapping vs by copying
                   bench balance       MaxVio of static, EPLB and EPLB + ALF-LB placements on a drifting Zipf workload
                   bench routing-bias  output cost of serving-time ALF-LB on the model's own routing

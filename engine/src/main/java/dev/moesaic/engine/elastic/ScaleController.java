@@ -57,8 +57,22 @@ public final class ScaleController implements AutoCloseable {
      * @param redundantExperts   extra physical expert slots per MoE layer (replicas of hot experts)
      * @param threadsPerDevice   compute threads of each device added after the first (0 = cores / devices)
      * @param copyBandwidth      bytes/s of the emulated device-to-device link (0 = unlimited)
+     * @param layersInFlight     MoE layers copied but not yet switched at any time: peak memory is steady state plus
+     *                           that many layers' moving experts; more overlaps more copies with fewer iteration waits
      */
-    public record Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth) {
+    public record Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth, int layersInFlight) {
+        public static final int DEFAULT_LAYERS_IN_FLIGHT = 2;
+
+        public Options {
+            if (maxDevices < 1 || redundantExperts < 0 || threadsPerDevice < 0 || copyBandwidth < 0 || layersInFlight < 1) {
+                throw new IllegalArgumentException("invalid scaling options " + this);
+            }
+        }
+
+        public Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth) {
+            this(maxDevices, redundantExperts, threadsPerDevice, copyBandwidth, DEFAULT_LAYERS_IN_FLIGHT);
+        }
+
         public static Options defaults() {
             return new Options(8, 0, 0, 0);
         }
@@ -384,16 +398,13 @@ public final class ScaleController implements AutoCloseable {
         op.servingMillis = op.elapsed();
     }
 
-    /** How many layers may be copied but not yet committed: bounds peak memory, overlaps copies with commits. */
-    private static final int LAYERS_IN_FLIGHT = 2;
-
     private record PendingLayer(int layer, Membership before, CompletableFuture<Void> commit, List<int[]> copied) {
     }
 
     /**
      * Moves {@code layers} to {@code target}, pipelined: copies for a layer go into free slots while
      * serving continues, the layer switches between two iterations, and the slots it no longer uses
-     * are freed once the switch is done. At most {@link #LAYERS_IN_FLIGHT} layers are copied but not
+     * are freed once the switch is done. At most {@code options.layersInFlight()} layers are copied but not
      * yet switched, so peak memory is steady state plus that many layers' moving experts. Each layer
      * whose switch completed is added to {@code committed} (what a rollback must undo).
      */
@@ -415,7 +426,7 @@ public final class ScaleController implements AutoCloseable {
                 if (Arrays.deepEquals(planned.experts()[l], target.experts()[l])) {
                     continue;
                 }
-                while (inFlight.size() >= LAYERS_IN_FLIGHT) {
+                while (inFlight.size() >= options.layersInFlight()) {
                     finishLayer(op, inFlight.poll(), ds, target, committed);
                 }
                 op.enterIfNot(ScalePhase.PREPARING);

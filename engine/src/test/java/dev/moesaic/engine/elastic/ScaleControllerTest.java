@@ -44,7 +44,7 @@ class ScaleControllerTest {
                     assertThat(s.phase()).as("%s", s).isEqualTo(ScalePhase.DONE);
                     assertThat(controller.deviceCount()).isEqualTo(devices);
                     assertThat(s.bytesMoved()).as("expert bytes copied peer to peer").isPositive();
-                    // at most two layers are copied but not yet switched (ScaleController.LAYERS_IN_FLIGHT)
+                    // at most two layers are copied but not yet switched (ScaleController.Options.DEFAULT_LAYERS_IN_FLIGHT)
                     assertThat(s.peakExpertBytes()).as("peak expert memory of %s", s).isLessThanOrEqualTo(s.steadyExpertBytes() + 2 * layerBytes);
                 }
                 assertThat(fleet.devices()).hasSize(3);

@@ -2,18 +2,16 @@ package dev.moesaic.serving.bench;
 
 import dev.moesaic.engine.cli.CliArgs;
 import dev.moesaic.engine.cli.Json;
+import dev.moesaic.engine.elastic.ElasticEngine;
+import dev.moesaic.engine.elastic.ScaleController;
 import dev.moesaic.engine.forward.KvLayout;
-import dev.moesaic.engine.forward.Transformer;
-import dev.moesaic.engine.kernel.EngineKernels;
 import dev.moesaic.engine.model.LoadedModel;
 import dev.moesaic.engine.model.Models;
 import dev.moesaic.engine.runtime.ChoiceEnd;
 import dev.moesaic.engine.runtime.EngineConfig;
-import dev.moesaic.engine.runtime.EngineLoop;
 import dev.moesaic.engine.runtime.GenerationListener;
 import dev.moesaic.engine.runtime.GenerationRequest;
 import dev.moesaic.engine.runtime.InferenceEngine;
-import dev.moesaic.engine.runtime.KvCacheManager;
 import dev.moesaic.engine.runtime.TokenEvent;
 import dev.moesaic.engine.runtime.Usage;
 import dev.moesaic.engine.sampler.SamplingParams;
@@ -43,7 +41,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class ServeBench {
     public static final String USAGE = """
             usage: moesaic bench serve [--model builtin:bench] [--concurrency 1,4,16,64] [--prompt-tokens 16]
-                                       [--max-tokens 64] [--threads N] [--seed S] [--json]
+                                       [--max-tokens 64] [--threads N] [--devices N] [--seed S] [--json]
               measures aggregate tokens/s, TTFT and inter-token latency percentiles of the engine at each concurrency
             """;
 
@@ -58,7 +56,7 @@ public final class ServeBench {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         CliArgs a;
         try {
-            a = CliArgs.parse(args, Set.of("model", "concurrency", "prompt-tokens", "max-tokens", "threads", "seed"),
+            a = CliArgs.parse(args, Set.of("model", "concurrency", "prompt-tokens", "max-tokens", "threads", "seed", "devices"),
                     Set.of("json", "help"));
             if (a.has("help")) {
                 out.print(USAGE);
@@ -80,17 +78,16 @@ public final class ServeBench {
             return 2;
         }
         int maxLevel = Arrays.stream(levels).max().orElse(1);
-        try (LoadedModel model = Models.open(spec, null, err);
-             EngineKernels kernels = EngineKernels.create(a.getInt("threads", 0))) {
-            Transformer transformer = Transformer.local(model.config(), model.weights(), kernels.kernels());
+        try (LoadedModel model = Models.open(spec, null, err)) {
             KvLayout layout = model.kvLayout(16);
-            int blocks = maxLevel * (layout.blocksFor(promptTokens + maxTokens) + 1);
-            try (KvCacheManager kv = KvCacheManager.onNewDevice("bench-device", layout, blocks)) {
-                int maxRunning = Math.max(maxLevel, 1);
-                InferenceEngine engine = new InferenceEngine(transformer, model.tokenizer(), kv,
-                        new EngineConfig(Math.max(512, maxRunning), maxRunning, Math.max(maxLevel, 1)), null);
-                EngineLoop loop = EngineLoop.start(engine);
-                try {
+            long kvBytes = layout.blockBytes() * maxLevel * (layout.blocksFor(promptTokens + maxTokens) + 1);
+            int maxRunning = Math.max(maxLevel, 1);
+            // the server's own stack: devices (expert slots in device pools), scale controller, paged KV, engine loop
+            try (ElasticEngine served = ElasticEngine.start(model, new ElasticEngine.Options(a.getInt("devices", 1),
+                    a.getInt("threads", 0), 16, kvBytes, new EngineConfig(Math.max(512, maxRunning), maxRunning, Math.max(maxLevel, 1)),
+                    ScaleController.Options.defaults()), null)) {
+                InferenceEngine engine = served.engine();
+                {
                     SplittableRandom rnd = new SplittableRandom(seed);
                     int vocab = model.config().vocabSize();
                     // warm-up: JIT-compile the forward pass before measuring
@@ -110,8 +107,6 @@ public final class ServeBench {
                     if (json) {
                         out.println(toJson(spec, promptTokens, maxTokens, results));
                     }
-                } finally {
-                    loop.close();
                 }
             }
             return 0;
