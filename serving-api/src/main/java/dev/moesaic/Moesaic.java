@@ -1,5 +1,6 @@
 package dev.moesaic;
 
+import dev.moesaic.engine.cli.CliArgs;
 import dev.moesaic.engine.cli.ExportGgufCommand;
 import dev.moesaic.engine.cli.GenerateCommand;
 import dev.moesaic.engine.cli.ModelBenchCommand;
@@ -22,21 +23,31 @@ public final class Moesaic {
             return;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        int status = switch (args[0]) {
+        int status;
+        try {
+            status = dispatch(args[0], rest);
+        } catch (CliArgs.UsageException e) {
+            System.err.println("moesaic " + args[0] + ": " + e.getMessage() + " (--help lists the options)");
+            status = 2;
+        }
+        System.out.flush();
+        if (status >= 0) { // serve returns -1 while its server runs on its own threads
+            System.exit(status);
+        }
+    }
+
+    private static int dispatch(String command, String[] rest) throws Exception {
+        return switch (command) {
             case "generate" -> GenerateCommand.run(rest, System.out, System.err);
             case "export-gguf" -> ExportGgufCommand.run(rest, System.out, System.err);
             case "serve" -> ServeCommand.run(rest, System.out, System.err);
             case "bench" -> bench(rest);
             default -> {
-                System.err.println("moesaic: unknown command '" + args[0] + "'");
+                System.err.println("moesaic: unknown command '" + command + "'");
                 usage();
                 yield 2;
             }
         };
-        System.out.flush();
-        if (status >= 0) { // serve returns -1 while its server runs on its own threads
-            System.exit(status);
-        }
     }
 
     /** {@code moesaic bench <kind>}: each benchmark prints its numbers (one JSON object with --json). */

@@ -1,6 +1,10 @@
 package dev.moesaic.engine.cli;
 
+import dev.moesaic.engine.device.DeviceFleet;
+import dev.moesaic.engine.device.DeviceOptions;
+import dev.moesaic.engine.elastic.ScaleController;
 import dev.moesaic.engine.forward.Generator;
+import dev.moesaic.memory.MemoryMetrics;
 import dev.moesaic.engine.forward.Transformer;
 import dev.moesaic.engine.kernel.EngineKernels;
 import dev.moesaic.engine.model.LoadedModel;
@@ -21,7 +25,7 @@ public final class GenerateCommand {
     public static final String USAGE = """
             usage: moesaic generate [--model FILE|builtin:NAME[:TYPE]] [--tokenizer FILE]
                                     (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N]
-                                    [--temperature T] [--top-p P] [--top-k K] [--seed S] [--json]
+                                    [--temperature T] [--top-p P] [--top-k K] [--seed S] [--devices N] [--json]
               --model        a GGUF file, a llama2.c .bin, or builtin:tiny-moe (default) / builtin:bench;
                              built-in models take a weight type suffix, e.g. builtin:bench:Q4_0
               --tokenizer    llama2.c tokenizer (tok512.bin) for a llama2.c checkpoint
@@ -30,6 +34,7 @@ public final class GenerateCommand {
               --max-tokens   tokens to generate (default 128)
               --temperature  0 = greedy (default 0.8); --top-p (default 0.95), --top-k (default 40, 0 = off)
               --seed         random seed (default: random); equal seeds give equal outputs
+              --devices      devices the experts run on (default 1; the output does not depend on it)
               --json         print {"prompt_ids":[...],"ids":[...],"text":"..."} and nothing else on stdout
             """;
 
@@ -41,7 +46,7 @@ public final class GenerateCommand {
         CliArgs a;
         try {
             a = CliArgs.parse(args, Set.of("model", "tokenizer", "prompt", "prompt-ids", "max-tokens", "temperature", "top-p",
-                    "top-k", "seed", "threads"), Set.of("json", "help"));
+                    "top-k", "seed", "threads", "devices"), Set.of("json", "help"));
             if (a.has("help")) {
                 out.print(USAGE);
                 return 0;
@@ -63,12 +68,14 @@ public final class GenerateCommand {
             if (maxTokens < 0) {
                 throw new CliArgs.UsageException("--max-tokens must be >= 0");
             }
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | CliArgs.UsageException e) {
             err.println("moesaic generate: " + e.getMessage());
             return 2;
         }
         String tok = a.get("tokenizer", null);
         boolean json = a.has("json");
+        DeviceFleet fleet = null;
+        ScaleController controller = null;
         try (LoadedModel model = Models.open(a.get("model", null), tok == null ? null : Path.of(tok), err);
              EngineKernels kernels = EngineKernels.create(a.getInt("threads", 0))) {
             Tokenizer tokenizer = model.tokenizer();
@@ -79,7 +86,18 @@ public final class GenerateCommand {
                     return 2;
                 }
             }
-            Transformer transformer = Transformer.local(model.config(), model.weights(), kernels.kernels());
+            int devices = a.getInt("devices", 1);
+            Transformer transformer;
+            if (devices == 1 || !model.config().isMoe()) {
+                if (devices != 1) {
+                    throw new CliArgs.UsageException(model.id() + " is a dense model: it runs on 1 device");
+                }
+                transformer = Transformer.local(model.config(), model.weights(), kernels.kernels());
+            } else {
+                fleet = new DeviceFleet(model, DeviceOptions.defaults(1), kernels.lane(), new MemoryMetrics());
+                controller = new ScaleController(fleet, null, ScaleController.Options.defaults());
+                transformer = new Transformer(model.config(), model.weights(), kernels.kernels(), controller.start(devices));
+            }
             StreamingDecoder decoder = tokenizer == null ? null : tokenizer.newStreamingDecoder();
             StringBuilder text = new StringBuilder();
             int[] ids = new Generator(model, transformer).generate(prompt, maxTokens, params,
@@ -108,9 +126,19 @@ public final class GenerateCommand {
             }
             out.flush();
             return 0;
+        } catch (CliArgs.UsageException e) {
+            err.println("moesaic generate: " + e.getMessage());
+            return 2;
         } catch (RuntimeException e) {
             err.println("moesaic generate: " + e.getMessage());
             return 1;
+        } finally {
+            if (controller != null) {
+                controller.close();
+            }
+            if (fleet != null) {
+                fleet.close();
+            }
         }
     }
 
