@@ -37,6 +37,8 @@ class OpenAiApiTest {
     @BeforeEach
     void ready() throws InterruptedException {
         ServerTestSupport.awaitReady(host);
+        // generation on a loaded 2-core machine can take longer than WebTestClient's 5 s default
+        anonymous = anonymous.mutate().responseTimeout(java.time.Duration.ofMinutes(2)).build();
         web = anonymous.mutate().defaultHeader("Authorization", "Bearer test-key").build();
     }
 
