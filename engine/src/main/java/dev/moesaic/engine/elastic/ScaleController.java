@@ -291,14 +291,10 @@ public final class ScaleController implements AutoCloseable {
 
     private void scale(Operation op) {
         op.enter(ScalePhase.PLANNING);
-        List<Device> before;
-        Membership start;
-        long startEpoch;
-        synchronized (this) {
-            before = devices;
-            start = membership;
-            startEpoch = epoch;
-        }
+        State at = state();
+        List<Device> before = at.devices();
+        Membership start = at.membership();
+        long startEpoch = at.epoch();
         int n = op.to;
         if (n == before.size()) {
             op.servingMillis = op.elapsed();
@@ -370,14 +366,10 @@ public final class ScaleController implements AutoCloseable {
 
     private void rebalance(Operation op) {
         op.enter(ScalePhase.PLANNING);
-        List<Device> ds;
-        Membership start;
-        long startEpoch;
-        synchronized (this) {
-            ds = devices;
-            start = membership;
-            startEpoch = epoch;
-        }
+        State at = state();
+        List<Device> ds = at.devices();
+        Membership start = at.membership();
+        long startEpoch = at.epoch();
         fleet.metrics().resetPeaks();
         op.steady = fleet.metrics().usedBytes();
         PlacementPlan plan = rebalancer.replan(start.toPlacement(startEpoch), loads());
@@ -409,14 +401,10 @@ public final class ScaleController implements AutoCloseable {
      * whose switch completed is added to {@code committed} (what a rollback must undo).
      */
     private void migrate(Operation op, Membership target, int[] layers, List<Integer> committed) {
-        Membership planned;
-        List<Device> ds;
-        long expected;
-        synchronized (this) {
-            planned = membership;
-            ds = devices;
-            expected = epoch;
-        }
+        State at = state();
+        Membership planned = at.membership();
+        List<Device> ds = at.devices();
+        long expected = at.epoch();
         java.util.ArrayDeque<PendingLayer> inFlight = new java.util.ArrayDeque<>();
         List<int[]> copying = new ArrayList<>();
         int layer = -1;
@@ -608,14 +596,10 @@ public final class ScaleController implements AutoCloseable {
      * failed device, which then retries); returns whether anything was recovered.
      */
     public boolean recoverFailedDevices() {
-        List<Device> ds;
-        Membership now;
-        long current;
-        synchronized (this) {
-            ds = devices;
-            now = membership;
-            current = epoch;
-        }
+        State at = state();
+        List<Device> ds = at.devices();
+        Membership now = at.membership();
+        long current = at.epoch();
         List<Device> failed = ds.stream().filter(Device::isFailed).toList();
         if (failed.isEmpty()) {
             return false;
@@ -696,6 +680,14 @@ public final class ScaleController implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** The placement state at one moment: the devices in placement order, what they hold, the epoch. */
+    private record State(List<Device> devices, Membership membership, long epoch) {
+    }
+
+    private synchronized State state() {
+        return new State(devices, membership, epoch);
+    }
 
     private void kvDevices(List<Device> ds) {
         ServingControl c = control;
