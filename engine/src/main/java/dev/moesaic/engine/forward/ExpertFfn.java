@@ -10,6 +10,8 @@ import dev.moesaic.engine.tensor.Tensor;
 public final class ExpertFfn {
     private float[] gate = new float[0];
     private float[] up = new float[0];
+    private final Tensor[] pair = new Tensor[2];
+    private final float[][] outs = new float[2][];
 
     /** out[r*hidden ...] = ffn(x[r*hidden ...]) for r < rows. */
     public void apply(Kernels kernels, Tensor wGate, Tensor wUp, Tensor wDown, float[] x, int rows, float[] out) {
@@ -19,8 +21,12 @@ public final class ExpertFfn {
             gate = new float[n];
             up = new float[n];
         }
-        kernels.matmul(wGate, x, rows, gate);
-        kernels.matmul(wUp, x, rows, up);
+        // gate and up read the same rows: one fused job (and one activation quantization)
+        pair[0] = wGate;
+        pair[1] = wUp;
+        outs[0] = gate;
+        outs[1] = up;
+        kernels.matmulEach(pair, x, rows, outs);
         Ops.swiglu(gate, up, n);
         kernels.matmul(wDown, gate, rows, out);
     }

@@ -43,6 +43,36 @@ public final class Ops {
         }
     }
 
+    /**
+     * The cos and sin {@link #rope} uses for position {@code pos}, computed the same way (so the same
+     * bits): {@code out[off + 2i] = cos(theta_i)}, {@code out[off + 2i + 1] = sin(theta_i)}, i < ropeDims/2.
+     * A token's angles serve every head of every layer, instead of being recomputed per head.
+     */
+    public static void ropeAngles(int pos, int ropeDims, float base, float[] out, int off) {
+        float thetaScale = (float) Math.pow(base, -2.0 / ropeDims);
+        float theta = pos;
+        for (int i = 0; i < ropeDims / 2; i++) {
+            out[off + 2 * i] = (float) Math.cos(theta);
+            out[off + 2 * i + 1] = (float) Math.sin(theta);
+            theta *= thetaScale;
+        }
+    }
+
+    /** {@link #rope} with angles from {@link #ropeAngles}: the same result, bit for bit. */
+    public static void rope(float[] x, int off, float[] angles, int anglesOff, int ropeDims, RopeStyle style) {
+        int half = ropeDims / 2;
+        for (int i = 0; i < half; i++) {
+            float cos = angles[anglesOff + 2 * i];
+            float sin = angles[anglesOff + 2 * i + 1];
+            int a = style == RopeStyle.NORMAL ? off + 2 * i : off + i;
+            int b = style == RopeStyle.NORMAL ? a + 1 : a + half;
+            float x0 = x[a];
+            float x1 = x[b];
+            x[a] = x0 * cos - x1 * sin;
+            x[b] = x0 * sin + x1 * cos;
+        }
+    }
+
     public static float silu(float x) {
         return x / (1.0f + (float) Math.exp(-x));
     }

@@ -1,10 +1,14 @@
 package dev.moesaic.engine.forward;
 
+import dev.moesaic.engine.kernel.AttentionShape;
 import dev.moesaic.engine.kernel.Kernels;
+import dev.moesaic.engine.kernel.PagedKv;
+import dev.moesaic.engine.kernel.VectorKernels;
 import dev.moesaic.engine.model.LayerWeights;
 import dev.moesaic.engine.model.ModelConfig;
 import dev.moesaic.engine.model.ModelWeights;
 import dev.moesaic.router.gate.MoeGate;
+import dev.moesaic.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -12,6 +16,10 @@ import java.lang.foreign.MemorySegment;
  * sequences. Per layer: RMSNorm -> Q/K/V (+bias, +QK-norm) -> RoPE -> write K/V to the paged cache
  * -> causal attention -> output projection -> residual -> RMSNorm -> dense FFN or MoE (router, top-k,
  * experts, weighted combine, shared expert) -> residual. Then the final norm and the LM head.
+ *
+ * <p>With {@link VectorKernels} attention runs vectorised on their lane ({@link dev.moesaic.engine.kernel.Attention},
+ * parallel over the batch's (token, head) pairs); with the reference kernels it runs the plain scalar
+ * {@link Attention}, the slow twin. Either way a token's result depends only on its own sequence.
  *
  * <p>Not thread-safe: one engine loop drives one instance; the kernels parallelise inside a matmul.
  */
@@ -25,6 +33,11 @@ public final class Transformer {
     private final float[] outputNorm;
     private final ExpertFfn denseFfn = new ExpertFfn();
     private final Workspace ws = new Workspace();
+    /** Vectorised attention on the kernels' lane, or null for the scalar twin. */
+    private final dev.moesaic.engine.kernel.Attention fastAttention;
+    private final AttentionShape attentionShape;
+    private final Tensor[] qkv = new Tensor[3];
+    private final float[][] qkvOut = new float[3][];
     private volatile float[][] selectionBiasOverride;
 
     public Transformer(ModelConfig config, ModelWeights weights, Kernels kernels, ExpertExecutor experts) {
@@ -57,6 +70,10 @@ public final class Transformer {
             }
         }
         outputNorm = Ops.toFloats(weights.outputNorm());
+        attentionShape = AttentionShape.of(config.heads(), config.kvHeads(), config.headDim());
+        // the paged kernel keeps keys and values in slots of one width, so it needs valueDim == headDim
+        fastAttention = kernels instanceof VectorKernels vk && config.valueDim() == config.headDim()
+                ? new dev.moesaic.engine.kernel.Attention(vk.lane()) : null;
     }
 
     /** A single-device transformer whose experts are read from the model weights. */
@@ -103,6 +120,11 @@ public final class Transformer {
         float[] x = ws.x;
         float[] xb = ws.xb;
 
+        int ropeDims = c.ropeDims();
+        for (int i = 0; i < t; i++) {
+            Ops.ropeAngles(batch.positions()[i], ropeDims, c.ropeBase(), ws.rope, i * ropeDims);
+        }
+
         // ---- token embeddings
         for (int i = 0; i < t; i++) {
             int token = batch.tokens()[i];
@@ -147,9 +169,13 @@ public final class Transformer {
         for (int i = 0; i < t; i++) {
             Ops.rmsNorm(x, i * hidden, attnNorm[l], c.rmsEps(), xb, i * hidden, hidden);
         }
-        kernels.matmul(w.wq(), xb, t, ws.q);
-        kernels.matmul(w.wk(), xb, t, ws.k);
-        kernels.matmul(w.wv(), xb, t, ws.v);
+        qkv[0] = w.wq();
+        qkv[1] = w.wk();
+        qkv[2] = w.wv();
+        qkvOut[0] = ws.q;
+        qkvOut[1] = ws.k;
+        qkvOut[2] = ws.v;
+        kernels.matmulEach(qkv, xb, t, qkvOut);
         if (bq[l] != null) {
             Ops.addBias(ws.q, t, bq[l]);
         }
@@ -160,21 +186,22 @@ public final class Transformer {
             Ops.addBias(ws.v, t, bv[l]);
         }
         int hd = c.headDim();
+        int ropeDims = c.ropeDims();
         for (int i = 0; i < t; i++) {
-            int pos = batch.positions()[i];
+            int angles = i * ropeDims;
             for (int h = 0; h < c.heads(); h++) {
                 int off = i * c.queryDim() + h * hd;
                 if (qNorm[l] != null) {
                     Ops.rmsNorm(ws.q, off, qNorm[l], c.rmsEps(), ws.q, off, hd);
                 }
-                Ops.rope(ws.q, off, pos, c.ropeDims(), c.ropeBase(), c.ropeStyle());
+                Ops.rope(ws.q, off, ws.rope, angles, ropeDims, c.ropeStyle());
             }
             for (int h = 0; h < c.kvHeads(); h++) {
                 int off = i * c.keyDim() + h * hd;
                 if (kNorm[l] != null) {
                     Ops.rmsNorm(ws.k, off, kNorm[l], c.rmsEps(), ws.k, off, hd);
                 }
-                Ops.rope(ws.k, off, pos, c.ropeDims(), c.ropeBase(), c.ropeStyle());
+                Ops.rope(ws.k, off, ws.rope, angles, ropeDims, c.ropeStyle());
             }
         }
         // ---- write this batch's keys and values, then attend (a sequence's later tokens see its earlier ones)
@@ -189,18 +216,43 @@ public final class Transformer {
             MemorySegment.copy(ws.v, i * c.kvValueDim(), mem, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED,
                     layout.valueOffset(table, l, pos), c.kvValueDim());
         }
-        int attnDim = c.heads() * c.valueDim();
-        for (int i = 0; i < t; i++) {
-            int s = batch.sequenceOf()[i];
-            int[] table = batch.blockTables()[s];
-            Attention.attend(ws.q, i * c.queryDim(), batch.positions()[i], table, batch.kv()[s].layout(), batch.kv()[s].memory(), l,
-                    c.heads(), c.kvHeads(),
-                    hd, c.valueDim(), ws.attn, i * attnDim, ws.scores);
+        if (fastAttention != null) {
+            fastAttention.batch(ws.q, t, batch.positions(), pagedKv(batch, l, t), attentionShape, ws.attn);
+        } else {
+            int attnDim = c.heads() * c.valueDim();
+            for (int i = 0; i < t; i++) {
+                int s = batch.sequenceOf()[i];
+                int[] table = batch.blockTables()[s];
+                Attention.attend(ws.q, i * c.queryDim(), batch.positions()[i], table, batch.kv()[s].layout(), batch.kv()[s].memory(), l,
+                        c.heads(), c.kvHeads(),
+                        hd, c.valueDim(), ws.attn, i * attnDim, ws.scores);
+            }
         }
         kernels.matmul(w.wo(), ws.attn, t, ws.ffnOut);
         for (int i = 0; i < t * hidden; i++) {
             x[i] += ws.ffnOut[i];
         }
+    }
+
+    /** Each batch row's view of layer {@code l} of its sequence's paged cache. */
+    private PagedKv[] pagedKv(ForwardBatch batch, int l, int t) {
+        int sequences = batch.blockTables().length;
+        PagedKv[] bySequence = new PagedKv[sequences];
+        if (ws.kvOfRow.length < t) {
+            ws.kvOfRow = new PagedKv[t];
+        }
+        for (int i = 0; i < t; i++) {
+            int s = batch.sequenceOf()[i];
+            if (bySequence[s] == null) {
+                KvLayout layout = batch.kv()[s].layout();
+                long keys = l * layout.layerBytes();
+                long values = keys + (long) layout.blockSize() * layout.keyDim() * Float.BYTES;
+                bySequence[s] = new PagedKv(batch.kv()[s].memory(), batch.blockTables()[s], layout.blockSize(),
+                        layout.blockBytes(), keys, values, layout.keyDim());
+            }
+            ws.kvOfRow[i] = bySequence[s];
+        }
+        return ws.kvOfRow;
     }
 
     private void moe(int l, LayerWeights w, int t) {
@@ -211,7 +263,10 @@ public final class Transformer {
         kernels.matmul(w.router(), ws.xb, t, ws.routerLogits);
         float[][] override = selectionBiasOverride;
         float[] bias = combinedBias(selectionBias[l], override == null ? null : override[l]);
-        int[] chosen = new int[t * k];
+        if (ws.chosen.length != t * k) {
+            ws.chosen = new int[t * k]; // exactly t * k: executors read the top-k from the length
+        }
+        int[] chosen = ws.chosen;
         float[] chosenWeights = ws.expertWeights;
         for (int i = 0; i < t; i++) {
             gates[l].route(ws.routerLogits, i * e, bias, chosen, chosenWeights, i * k);
@@ -270,7 +325,9 @@ public final class Transformer {
 
     /** Scratch arrays sized for the largest batch seen so far. */
     private static final class Workspace {
-        float[] x = new float[0], xb, q, k, v, attn, ffnOut, sharedOut, routerLogits, expertWeights, expertOut, scores;
+        float[] x = new float[0], xb, q, k, v, attn, ffnOut, sharedOut, routerLogits, expertWeights, expertOut, scores, rope;
+        int[] chosen = new int[0];
+        PagedKv[] kvOfRow = new PagedKv[0];
         int tokens = -1;
         int positions = -1;
 
@@ -289,6 +346,7 @@ public final class Transformer {
                 routerLogits = new float[t * Math.max(c.experts(), 1)];
                 expertWeights = new float[t * Math.max(c.expertsUsed(), 1)];
                 expertOut = new float[t * Math.max(c.expertsUsed(), 1) * h];
+                rope = new float[t * c.ropeDims()];
             }
             if (maxPositions > positions) {
                 positions = maxPositions;

@@ -61,6 +61,36 @@ public final class Attention {
         });
     }
 
+    /**
+     * A continuous batch: row {@code i} is a token at position {@code positions[i]} of the sequence
+     * whose cache is {@code kvOfRow[i]} (its key and value already written) and attends to positions
+     * {@code 0..positions[i]}. q and out are row-major, {@code heads * headDim} per row. The lane splits
+     * (row, head) pairs; each pair is computed by the same routine as {@link #decode}, so a row's
+     * output does not depend on the other rows or on how many there are.
+     */
+    public void batch(float[] q, int rows, int[] positions, PagedKv[] kvOfRow, AttentionShape shape, float[] out) {
+        int maxPos = 0;
+        for (int i = 0; i < rows; i++) {
+            check(q, i * shape.queryDim(), 1, kvOfRow[i], positions[i], shape, out, i * shape.queryDim());
+            maxPos = Math.max(maxPos, positions[i]);
+        }
+        int qd = shape.queryDim();
+        int heads = shape.heads();
+        int pairs = rows * heads;
+        int scratch = maxPos + 1;
+        // small dynamic chunks: later positions cost more, and decode has only `heads` pairs to share
+        int chunk = Math.max(1, pairs / (lane.threads() * 8));
+        lane.forEachRange(pairs, chunk, (worker, j0, j1) -> {
+            float[] s = scratch(worker, scratch);
+            for (int j = j0; j < j1; j++) {
+                int i = j / heads;
+                int h = j % heads;
+                attendOne(q, i * qd + h * shape.headDim(), kvOfRow[i], positions[i], shape, shape.kvHeadOf(h), out,
+                        i * qd + h * shape.headDim(), s);
+            }
+        });
+    }
+
     /** Per-worker score buffer; a worker index is used by one thread at a time. */
     private float[] scratch(int worker, int n) {
         float[] s = scores[worker];

@@ -16,6 +16,17 @@ public interface Kernels {
      */
     void matmul(Tensor w, float[] x, int m, float[] out);
 
+    /**
+     * Several weight matrices over the same input rows: {@code out[j] = matmul(w[j], x, m)}, each
+     * value bitwise what {@link #matmul} gives. Fast kernels run them as one parallel job (Q/K/V, an
+     * expert's gate and up) and prepare the activations once.
+     */
+    default void matmulEach(Tensor[] w, float[] x, int m, float[][] out) {
+        for (int j = 0; j < w.length; j++) {
+            matmul(w[j], x, m, out[j]);
+        }
+    }
+
     /** Row {@code row} of {@code w} converted to floats into {@code out[outOffset ...]} (embedding lookup). */
     void dequantizeRow(Tensor w, int row, float[] out, int outOffset);
 

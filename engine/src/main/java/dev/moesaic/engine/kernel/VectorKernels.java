@@ -40,12 +40,99 @@ public final class VectorKernels implements Kernels {
         if (m == 0) {
             return;
         }
-        switch (w.type()) {
-            case F32 -> matmulF32(w, x, m, out);
-            case F16, BF16 -> matmulHalf(w, x, m, out);
-            case Q8_0, Q4_0 -> matmulBlockQuant(w, x, m, out);
-            case Q4_K, Q6_K -> matmulKQuant(w, x, m, out);
+        prepareActivations(w.type(), x, m, w.cols());
+        lane.forEachRange(w.rows(), chunkRows(w.rows()), rowsBody(w, x, m, out));
+    }
+
+    /**
+     * One lane job over the rows of every matrix (chunks never straddle two matrices), with the
+     * activations prepared once; falls back to one job per matrix when the matrices disagree on
+     * input width or on how activations are prepared.
+     */
+    @Override
+    public void matmulEach(Tensor[] w, float[] x, int m, float[][] out) {
+        boolean shared = w.length > 1;
+        for (int j = 0; j < w.length; j++) {
+            checkMatmul(w[j], x, m, out[j]);
+            shared &= w[j].cols() == w[0].cols() && ActivationKind.of(w[j].type()) == ActivationKind.of(w[0].type());
         }
+        if (!shared || m == 0) {
+            Kernels.super.matmulEach(w, x, m, out);
+            return;
+        }
+        prepareActivations(w[0].type(), x, m, w[0].cols());
+        ComputeLane.RangeBody[] bodies = new ComputeLane.RangeBody[w.length];
+        int chunks = 0;
+        for (int j = 0; j < w.length; j++) {
+            bodies[j] = rowsBody(w[j], x, m, out[j]);
+            int c = chunkRows(w[j].rows());
+            chunks += (w[j].rows() + c - 1) / c;
+        }
+        int[] matrix = new int[chunks];
+        int[] from = new int[chunks];
+        int[] to = new int[chunks];
+        int n = 0;
+        for (int j = 0; j < w.length; j++) {
+            int rows = w[j].rows();
+            int c = chunkRows(rows);
+            for (int r = 0; r < rows; r += c) {
+                matrix[n] = j;
+                from[n] = r;
+                to[n] = Math.min(rows, r + c);
+                n++;
+            }
+        }
+        lane.forEachRange(chunks, 1, (worker, c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                bodies[matrix[c]].run(worker, from[c], to[c]);
+            }
+        });
+    }
+
+    /** How a weight type wants its activations: as they are, rounded to 16 bits, or quantized to 8 bits. */
+    private enum ActivationKind {
+        FLOAT, F16_ROUNDED, BF16_ROUNDED, Q8_0, Q8_K;
+
+        static ActivationKind of(GgmlType type) {
+            return switch (type) {
+                case F32 -> FLOAT;
+                case F16 -> F16_ROUNDED;
+                case BF16 -> BF16_ROUNDED;
+                case Q8_0, Q4_0 -> Q8_0;
+                case Q4_K, Q6_K -> Q8_K;
+            };
+        }
+    }
+
+    /** Rounds or quantizes {@code m} rows of {@code x} into this instance's scratch, as {@code type} needs. */
+    private void prepareActivations(GgmlType type, float[] x, int m, int k) {
+        switch (ActivationKind.of(type)) {
+            case FLOAT -> {
+            }
+            case F16_ROUNDED, BF16_ROUNDED -> {
+                int n = m * k;
+                if (rounded.length < n) {
+                    rounded = new float[n];
+                }
+                if (type == GgmlType.F16) {
+                    HalfFloats.roundToF16(x, rounded, 0, n);
+                } else {
+                    HalfFloats.roundToBf16(x, rounded, 0, n);
+                }
+            }
+            case Q8_0 -> quantizeActivations(x, m, k, false);
+            case Q8_K -> quantizeActivations(x, m, k, true);
+        }
+    }
+
+    /** The job computing weight rows {@code [r0, r1)} of {@code w} for all m rows; activations already prepared. */
+    private ComputeLane.RangeBody rowsBody(Tensor w, float[] x, int m, float[] out) {
+        return switch (w.type()) {
+            case F32 -> f32Rows(w, x, m, out);
+            case F16, BF16 -> halfRows(w, rounded, m, out);
+            case Q8_0, Q4_0 -> blockQuantRows(w, m, out);
+            case Q4_K, Q6_K -> kQuantRows(w, m, out);
+        };
     }
 
     @Override
@@ -59,33 +146,23 @@ public final class VectorKernels implements Kernels {
         return Math.max(4, (perThread + 3) & ~3);
     }
 
-    private void matmulF32(Tensor w, float[] x, int m, float[] out) {
+    private static ComputeLane.RangeBody f32Rows(Tensor w, float[] x, int m, float[] out) {
         int rows = w.rows();
         int k = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        lane.forEachRange(rows, chunkRows(rows), (worker, r0, r1) -> FloatTiles.rows(
-                data, r0 * rowBytes, rowBytes, r0, r1, x, m, k, out, rows, new float[16], Lanes.sumScratch()));
+        return (worker, r0, r1) -> FloatTiles.rows(
+                data, r0 * rowBytes, rowBytes, r0, r1, x, m, k, out, rows, new float[16], Lanes.sumScratch());
     }
 
-    private void matmulHalf(Tensor w, float[] x, int m, float[] out) {
+    private ComputeLane.RangeBody halfRows(Tensor w, float[] xr, int m, float[] out) {
         int rows = w.rows();
         int k = w.cols();
-        int n = m * k;
-        if (rounded.length < n) {
-            rounded = new float[n];
-        }
-        float[] xr = rounded;
         boolean f16 = w.type() == GgmlType.F16;
-        if (f16) {
-            HalfFloats.roundToF16(x, xr, 0, n);
-        } else {
-            HalfFloats.roundToBf16(x, xr, 0, n);
-        }
         long rowBytes = w.rowBytes();
         long panelRowBytes = 4L * k;
         MemorySegment data = w.data();
-        lane.forEachRange(rows, chunkRows(rows), (worker, r0, r1) -> {
+        return (worker, r0, r1) -> {
             MemorySegment panel = panel(worker, 4 * panelRowBytes);
             float[] res = new float[16];
             float[] tmp = Lanes.sumScratch();
@@ -100,7 +177,7 @@ public final class VectorKernels implements Kernels {
                 }
                 FloatTiles.rows(panel, 0, panelRowBytes, r, r4, xr, m, k, out, rows, res, tmp);
             }
-        });
+        };
     }
 
     private MemorySegment panel(int worker, long bytes) {
@@ -136,15 +213,14 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    private void matmulBlockQuant(Tensor w, float[] x, int m, float[] out) {
+    private ComputeLane.RangeBody blockQuantRows(Tensor w, int m, float[] out) {
         int rows = w.rows();
         int k = w.cols();
-        quantizeActivations(x, m, k, false);
         Q8Activations a = activations;
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         boolean q8 = w.type() == GgmlType.Q8_0;
-        lane.forEachRange(rows, chunkRows(rows), (worker, r0, r1) -> {
+        return (worker, r0, r1) -> {
             float[] res = new float[4];
             float[] tmp = Lanes.sumScratch();
             for (int r = r0; r < r1; r++) {
@@ -161,18 +237,17 @@ public final class VectorKernels implements Kernels {
                     }
                 }
             }
-        });
+        };
     }
 
-    private void matmulKQuant(Tensor w, float[] x, int m, float[] out) {
+    private ComputeLane.RangeBody kQuantRows(Tensor w, int m, float[] out) {
         int rows = w.rows();
         int k = w.cols();
-        quantizeActivations(x, m, k, true);
         Q8Activations a = activations;
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         boolean q4 = w.type() == GgmlType.Q4_K;
-        lane.forEachRange(rows, chunkRows(rows), (worker, r0, r1) -> {
+        return (worker, r0, r1) -> {
             int[] scales = new int[8];
             int[] mins = new int[8];
             for (int r = r0; r < r1; r++) {
@@ -181,7 +256,7 @@ public final class VectorKernels implements Kernels {
                     out[i * rows + r] = q4 ? KQuantTiles.q4K(data, wo, a, i, k, scales, mins) : KQuantTiles.q6K(data, wo, a, i, k);
                 }
             }
-        });
+        };
     }
 
     /** The argument checks every {@link Kernels#matmul} implementation shares. */

@@ -10,8 +10,12 @@
  *   <li>{@link dev.moesaic.engine.kernel.DnnlKernels}: F32/BF16 through oneDNN, opt-in, <em>not</em>
  *       batch-invariant (oneDNN picks another implementation for M=1 than for M=64).</li>
  *   <li>{@link dev.moesaic.engine.kernel.Attention} / {@link dev.moesaic.engine.kernel.ReferenceAttention}:
- *       causal GQA over a paged KV cache ({@link dev.moesaic.engine.kernel.PagedKv}).</li>
+ *       causal GQA over a paged KV cache ({@link dev.moesaic.engine.kernel.PagedKv}); {@code batch} runs a
+ *       continuous batch (tokens of many sequences) as one lane job over its (token, head) pairs.</li>
  * </ul>
+ * {@link dev.moesaic.engine.kernel.Kernels#matmulEach} runs several matrices over the same input (Q/K/V, an
+ * expert's gate and up) as one lane job with the activations prepared once; each output is bitwise
+ * what {@code matmul} gives. Measured numbers and their limits: {@code docs/PERFORMANCE.md}.
  *
  * <h2>Lifecycle</h2>
  * <pre>{@code

@@ -145,4 +145,35 @@ class AttentionTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 1 = 99");
         assertThatThrownBy(() -> new AttentionShape(6, 4, 8, 1f)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * A continuous batch of rows from two sequences at scattered positions gives, row by row, bitwise
+     * what decoding that row alone gives, whatever the thread count.
+     */
+    @Test
+    void batchOfMixedSequencesEqualsDecodingEachRowAlone() {
+        AttentionShape shape = AttentionShape.of(16, 4, 64);
+        PagedKv a = randomCache(90, 16, shape.kvDim(), 5);
+        PagedKv b = randomCache(40, 8, shape.kvDim(), 6);
+        int[] positions = {89, 0, 17, 39, 38, 64};
+        PagedKv[] kvOfRow = {a, b, a, b, b, a};
+        int qd = shape.queryDim();
+        float[] q = randomFloats(positions.length * qd, 12);
+        for (ComputeLane lane : LANES) {
+            Attention attention = new Attention(lane);
+            float[] batch = new float[positions.length * qd];
+            attention.batch(q, positions.length, positions, kvOfRow, shape, batch);
+            for (int i = 0; i < positions.length; i++) {
+                float[] alone = new float[qd];
+                attention.decode(q, i * qd, kvOfRow[i], positions[i], shape, alone, 0);
+                assertThat(Arrays.copyOfRange(batch, i * qd, (i + 1) * qd)).as("row %d on %d threads", i, lane.threads())
+                        .containsExactly(alone);
+                float[] reference = new float[qd];
+                ReferenceAttention.attend(q, i * qd, kvOfRow[i], positions[i], shape, reference, 0);
+                for (int d = 0; d < qd; d++) {
+                    assertThat(alone[d]).as("row %d element %d vs reference", i, d).isCloseTo(reference[d], within(2e-5f));
+                }
+            }
+        }
+    }
 }

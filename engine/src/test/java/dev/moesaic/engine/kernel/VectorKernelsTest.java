@@ -169,4 +169,50 @@ class VectorKernelsTest {
         assertThatThrownBy(() -> k.matmul(w, new float[8], 1, new float[3]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out has 3 floats");
     }
+
+    static Stream<Arguments> fusedCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (GgmlType type : GgmlType.values()) {
+            int cols = shapes(type)[1][1];
+            for (int m : new int[] {1, 3, 16}) {
+                out.add(Arguments.of(type, cols, m));
+            }
+        }
+        return out.stream();
+    }
+
+    /** The fused job (Q/K/V, gate+up) gives bitwise each matrix's own matmul, on every thread count. */
+    @ParameterizedTest(name = "{0} cols={1} m={2}")
+    @MethodSource("fusedCases")
+    void matmulEachEqualsSeparateMatmulsBitwise(GgmlType type, int cols, int m) {
+        Tensor[] w = {TestTensors.random(type, 37, cols, 1), TestTensors.random(type, 8, cols, 2), TestTensors.random(type, 5, cols, 3)};
+        float[] x = TestTensors.activations(m, cols, 11L * m);
+        for (VectorKernels k : kernels) {
+            float[][] fused = new float[w.length][];
+            for (int j = 0; j < w.length; j++) {
+                fused[j] = new float[m * w[j].rows()];
+            }
+            k.matmulEach(w, x, m, fused);
+            for (int j = 0; j < w.length; j++) {
+                float[] alone = new float[m * w[j].rows()];
+                k.matmul(w[j], x, m, alone);
+                assertThat(fused[j]).as("%s matrix %d on %d threads", type, j, k.lane().threads()).containsExactly(alone);
+            }
+        }
+    }
+
+    /** Matrices whose activations are prepared differently (Q4_0 next to F32) still give each matmul's bits. */
+    @Test
+    void matmulEachOverMixedTypesFallsBackToSeparateJobs() {
+        Tensor[] w = {TestTensors.random(GgmlType.Q4_0, 9, 64, 4), TestTensors.random(GgmlType.F32, 6, 64, 5),
+                TestTensors.random(GgmlType.Q8_0, 3, 64, 6)};
+        float[] x = TestTensors.activations(2, 64, 9);
+        float[][] fused = {new float[18], new float[12], new float[6]};
+        kernels[1].matmulEach(w, x, 2, fused);
+        for (int j = 0; j < w.length; j++) {
+            float[] alone = new float[2 * w[j].rows()];
+            kernels[1].matmul(w[j], x, 2, alone);
+            assertThat(fused[j]).as("matrix %d", j).containsExactly(alone);
+        }
+    }
 }

@@ -56,6 +56,7 @@ public final class KernelBench {
                 GgmlType.Q4_K, GgmlType.Q6_K);
         double seconds = 0.25;
         String kernelsName = "vector";
+        int[] ms = {1, 16, 128};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -68,8 +69,9 @@ public final class KernelBench {
                 }
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--kernels" -> kernelsName = args[++i];
+                case "--m" -> ms = java.util.Arrays.stream(args[++i].split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --threads N, --types F32,Q4_0,..., --seconds S, --kernels vector|dnnl");
+                        + "; options: --threads N, --types F32,Q4_0,..., --m 1,16,128, --seconds S, --kernels vector|dnnl");
             }
         }
         try (ComputeLane lane = ComputeLane.create("bench", threads)) {
@@ -90,7 +92,7 @@ public final class KernelBench {
                     if (shape.cols % type.blockSize() != 0) {
                         continue;
                     }
-                    for (int m : new int[] {1, 16, 128}) {
+                    for (int m : ms) {
                         Result r = measure(kernels, type, shape, m, seconds);
                         json.append(first ? "" : ",").append("\n ").append(r.toJson(bandwidth));
                         first = false;
