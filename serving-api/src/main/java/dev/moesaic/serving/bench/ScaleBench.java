@@ -145,7 +145,7 @@ public final class ScaleBench {
                     "bytes_copied", m.bytesMoved, "model_expert_bytes", m.expertBytes,
                     "bytes_copied_fraction", round(m.bytesMoved / (double) m.expertBytes),
                     "peak_expert_bytes", m.status.peakExpertBytes(), "steady_expert_bytes", m.status.steadyExpertBytes(),
-                    "phase", m.status.phase().name().toLowerCase(Locale.ROOT)));
+                    "phase", m.status.phase().name().toLowerCase(Locale.ROOT), "phase_millis", phaseMillis(m.status)));
         } else {
             out.printf(Locale.ROOT, "scale %d -> %d devices under %d streams: new placement serving after %d ms (window %.0f ms)%n",
                     from, to, streams, m.scaleMillis, m.windowMillis);
@@ -339,6 +339,12 @@ public final class ScaleBench {
             List<Long> g = between(from, to);
             return g.isEmpty() ? 0 : g.getLast() / 1e6;
         }
+    }
+
+    private static java.util.Map<String, Long> phaseMillis(ScaleStatus s) {
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        s.phaseMillis().forEach((k, v) -> out.put(k.name().toLowerCase(Locale.ROOT), v));
+        return out;
     }
 
     private static double round(double v) {
