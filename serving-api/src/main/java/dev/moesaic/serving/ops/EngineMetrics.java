@@ -170,8 +170,8 @@ public final class EngineMetrics implements EngineObserver {
 
     /** Counts an autoscaler decision by action and reason kind. */
     public void autoscalerDecision(Autoscaler.Decision d) {
-        String reason = d.reason().contains("waiting") ? "queue" : d.reason().contains("latency") ? "latency"
-                : d.reason().contains("idle") ? "idle" : "other";
+        String reason = d.reason().startsWith("idle") ? "idle" : d.reason().contains("latency") ? "latency"
+                : d.reason().contains("waiting") ? "queue" : "other";
         Counter.builder("moesaic.autoscaler.decisions").description("Autoscaler decisions by action and reason")
                 .tag("decision", d.action()).tag("reason", reason).register(registry).increment();
     }
