@@ -105,6 +105,25 @@ final class ArchitectureSupport {
         b.ffnDown = shaped(src, p + "ffn_down.weight", c.denseFfn(), c.hidden());
     }
 
+    /**
+     * Every block's weights: attention, then a dense FFN or the experts as the config says, plus the
+     * embedding, final norm and LM head; the families differ only in the pre-FFN norm's name.
+     */
+    static ModelWeights blocks(ModelConfig c, WeightSource src, String ffnNormName) {
+        java.util.List<LayerWeights> layers = new java.util.ArrayList<>();
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights.Builder b = attention(src, c, l, ffnNormName);
+            if (c.isMoeLayer(l)) {
+                moeFfn(b, src, c, l);
+            } else {
+                denseFfn(b, src, c, l);
+            }
+            layers.add(b.build());
+        }
+        return new ModelWeights(shaped(src, "token_embd.weight", c.hidden(), c.vocabSize()),
+                f32Vector(src, "output_norm.weight", c.hidden(), true), output(src, c), java.util.List.copyOf(layers));
+    }
+
     static void moeFfn(LayerWeights.Builder b, WeightSource src, ModelConfig c, int layer) {
         String p = "blk." + layer + ".";
         if (src.tensor(p + "ffn_gate_exps.weight") == null && src.tensor(p + "ffn_gate.0.weight") != null) {

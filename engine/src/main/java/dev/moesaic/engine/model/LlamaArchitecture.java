@@ -5,8 +5,6 @@ import static dev.moesaic.engine.model.ArchitectureSupport.*;
 import dev.moesaic.engine.gguf.GgufFile;
 import dev.moesaic.router.gate.GateConfig;
 import dev.moesaic.router.gate.GatingFunction;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Llama (dense) and Mixtral-style MoE ("llama" with expert_count > 0): adjacent-pair RoPE, softmax
@@ -38,17 +36,6 @@ final class LlamaArchitecture implements Architecture {
 
     @Override
     public ModelWeights weights(ModelConfig c, WeightSource src) {
-        List<LayerWeights> layers = new ArrayList<>();
-        for (int l = 0; l < c.layers(); l++) {
-            LayerWeights.Builder b = attention(src, c, l, "ffn_norm.weight");
-            if (c.isMoeLayer(l)) {
-                moeFfn(b, src, c, l);
-            } else {
-                denseFfn(b, src, c, l);
-            }
-            layers.add(b.build());
-        }
-        return new ModelWeights(shaped(src, "token_embd.weight", c.hidden(), c.vocabSize()),
-                f32Vector(src, "output_norm.weight", c.hidden(), true), output(src, c), List.copyOf(layers));
+        return blocks(c, src, "ffn_norm.weight");
     }
 }
