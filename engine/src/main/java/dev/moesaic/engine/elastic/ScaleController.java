@@ -281,7 +281,9 @@ public final class ScaleController implements AutoCloseable {
             }
         } finally {
             synchronized (this) {
-                running = null;
+                if (running == op) { // finish() normally cleared it already; a newer operation may be running
+                    running = null;
+                }
             }
             publish(op);
         }
@@ -832,11 +834,21 @@ public final class ScaleController implements AutoCloseable {
             peakExperts = Math.max(peakExperts, expertBytesInPools());
         }
 
+        /**
+         * Ends the operation. Everything a reader of the final status needs is written first, and the
+         * controller accepts the next request before the final phase becomes visible: whoever sees
+         * DONE may scale again at once.
+         */
         void finish(ScalePhase last, String why) {
-            enter(last);
             error = why;
             totalMillis = elapsed();
             peak = fleet.metrics().peakBytes();
+            synchronized (ScaleController.this) {
+                if (running == this) {
+                    running = null;
+                }
+            }
+            enter(last);
         }
 
         long elapsed() {

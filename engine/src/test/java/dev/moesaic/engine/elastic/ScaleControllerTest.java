@@ -57,6 +57,28 @@ class ScaleControllerTest {
     }
 
     @Test
+    void whoeverSeesAnOperationEndMayScaleAgainAtOnce() throws Exception {
+        try (LoadedModel model = ModelLoader.open(Fixtures.model("gguf/tiny-qwen3moe.gguf"));
+             DeviceFleet fleet = new DeviceFleet(model, DeviceOptions.defaults(4), null, new MemoryMetrics());
+             ScaleController controller = new ScaleController(fleet, null, ScaleController.Options.defaults())) {
+            controller.start(1);
+            List<String> stillBusy = new java.util.concurrent.CopyOnWriteArrayList<>();
+            controller.setListener(s -> {
+                // the final status is published on the worker thread; a client polling for it may be this fast
+                if (s.phase().isFinal() && controller.runningStatus() != null) {
+                    stillBusy.add(s.id() + " " + s.phase() + " while " + controller.runningStatus().id() + " is running");
+                }
+            });
+            for (int devices : new int[] {2, 1, 3}) {
+                ScaleStatus s = awaitDone(controller, controller.requestScale(devices).id());
+                assertThat(s.phase()).as("%s", s).isEqualTo(ScalePhase.DONE);
+                assertThat(s.totalMillis()).as("the final status is complete when it is visible").isNotNegative();
+            }
+            assertThat(stillBusy).isEmpty();
+        }
+    }
+
+    @Test
     void aFailedDeviceIsReHomedAndNoTokenChanges() throws Exception {
         try (LoadedModel model = ModelLoader.open(Fixtures.model("gguf/tiny-qwen3moe.gguf"));
              DeviceFleet fleet = new DeviceFleet(model, DeviceOptions.defaults(4), null, new MemoryMetrics())) {
