@@ -2,11 +2,9 @@ package dev.moesaic.engine.forward;
 
 import dev.moesaic.engine.model.RopeStyle;
 import dev.moesaic.engine.tensor.Tensor;
-import java.lang.foreign.ValueLayout;
 
 /** The small element-wise operations of a transformer block, written to round like ggml's CPU ops. */
 public final class Ops {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private Ops() {
     }
@@ -102,16 +100,9 @@ public final class Ops {
         }
     }
 
-    /** An F32 vector tensor as a heap array (norm weights and biases, read every step). */
+    /** An F32 vector tensor as a heap array, or null for an absent (optional) tensor. */
     public static float[] toFloats(Tensor t) {
-        if (t == null) {
-            return null;
-        }
-        float[] out = new float[Math.toIntExact(t.elementCount())];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = t.data().getAtIndex(F32, i);
-        }
-        return out;
+        return t == null ? null : t.toFloats();
     }
 
     /** x[row*n + i] += bias[i] for every row. */

@@ -63,17 +63,6 @@ final class ArchitectureSupport {
         return t;
     }
 
-    static float[] toFloats(Tensor t) {
-        if (t == null) {
-            return null;
-        }
-        float[] out = new float[Math.toIntExact(t.elementCount())];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = t.data().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i);
-        }
-        return out;
-    }
-
     /** The LM head, falling back to the (tied) embedding matrix like llama.cpp does. */
     static Tensor output(WeightSource src, ModelConfig c) {
         Tensor out = optional(src, "output.weight", c.hidden(), c.vocabSize());
@@ -134,7 +123,8 @@ final class ArchitectureSupport {
         b.expertGate = shaped(src, p + "ffn_gate_exps.weight", c.hidden(), c.expertFfn(), c.experts());
         b.expertUp = shaped(src, p + "ffn_up_exps.weight", c.hidden(), c.expertFfn(), c.experts());
         b.expertDown = shaped(src, p + "ffn_down_exps.weight", c.expertFfn(), c.hidden(), c.experts());
-        b.selectionBias = toFloats(f32Vector(src, p + "exp_probs_b.bias", c.experts(), false));
+        Tensor bias = f32Vector(src, p + "exp_probs_b.bias", c.experts(), false);
+        b.selectionBias = bias == null ? null : bias.toFloats();
         if (c.sharedExperts() > 0) {
             long width = (long) c.sharedExperts() * c.expertFfn();
             b.sharedGate = shaped(src, p + "ffn_gate_shexp.weight", c.hidden(), width);

@@ -70,6 +70,17 @@ public record Tensor(String name, GgmlType type, long[] shape, MemorySegment dat
                 data.asSlice(index * matrixBytes(), matrixBytes()));
     }
 
+    /** The elements of an F32 tensor as a heap array (norm weights, biases: small vectors read every step). */
+    public float[] toFloats() {
+        if (type != GgmlType.F32) {
+            throw new IllegalStateException(name + " is " + type + "; only F32 tensors convert to floats directly");
+        }
+        float[] out = new float[Math.toIntExact(elementCount())];
+        MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0,
+                out, 0, out.length);
+        return out;
+    }
+
     /** The same bytes seen through another segment (a copy in a device pool, for instance). */
     public Tensor withData(MemorySegment newData) {
         return new Tensor(name, type, shape, newData);

@@ -4,6 +4,7 @@ import dev.moesaic.engine.forward.ArenaKvStorage;
 import dev.moesaic.engine.forward.ForwardBatch;
 import dev.moesaic.engine.forward.Transformer;
 import dev.moesaic.engine.model.LoadedModel;
+import dev.moesaic.engine.sampler.Sampler;
 
 /** Drives a transformer the way the golden dumper drove llama.cpp: one batch for the prompt, then one token per step. */
 public final class ModelRunner {
@@ -36,7 +37,7 @@ public final class ModelRunner {
                 if (stepLogits != null) {
                     stepLogits[s] = logits.clone();
                 }
-                ids[s] = argmax(logits);
+                ids[s] = Sampler.argmax(logits, 0, vocab);
                 if (s + 1 < steps) {
                     t.forward(ForwardBatch.ofSequence(new int[] {ids[s]}, prompt.length + s, table, kv), logits);
                 }
@@ -46,13 +47,7 @@ public final class ModelRunner {
     }
 
     public static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return Sampler.argmax(x, 0, x.length);
     }
 
     /** Ids of the n largest values, largest first (ties: lower id first). */
