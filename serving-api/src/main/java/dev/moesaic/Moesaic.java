@@ -6,6 +6,7 @@ import dev.moesaic.engine.cli.GenerateCommand;
 import dev.moesaic.engine.cli.ModelBenchCommand;
 import dev.moesaic.engine.cli.RoutingBiasCommand;
 import dev.moesaic.memory.bench.MemoryBench;
+import dev.moesaic.memory.bench.PeerCopyBench;
 import dev.moesaic.router.bench.BalanceBench;
 import dev.moesaic.serving.ServeCommand;
 import dev.moesaic.serving.bench.ScaleBench;
@@ -59,13 +60,17 @@ public final class Moesaic {
                 MemoryBench.main(rest);
                 yield 0;
             }
+            case "copy" -> {
+                PeerCopyBench.main(rest);
+                yield 0;
+            }
             case "balance" -> BalanceBench.run(rest, System.out, System.err);
             case "routing-bias" -> RoutingBiasCommand.run(rest, System.out, System.err);
             case "serve" -> ServeBench.run(rest, System.out, System.err);
             case "scale" -> ScaleBench.run(rest, System.out, System.err);
             case "model" -> ModelBenchCommand.run(rest, System.out, System.err);
             default -> {
-                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (serve, scale, memory, balance, routing-bias, or --model M for the model benchmark)");
+                System.err.println("moesaic bench: unknown benchmark '" + kind + "' (serve, scale, memory, copy, balance, routing-bias, or --model M for the model benchmark)");
                 yield 2;
             }
         };
@@ -82,6 +87,7 @@ public final class Moesaic {
                   bench serve         serving throughput and latency at 1, 4, 16 and 64 concurrent streams
                   bench scale         scale-up under load vs a cold restart (ElasticMoE's evaluation)
                   bench memory        re-lay 1 GiB of expert slots by remapping vs by copying
+                  bench copy          move 1 GiB of experts to another pool: kernel copy vs copy through mappings
                   bench balance       MaxVio of static, EPLB and EPLB + ALF-LB placements on a drifting Zipf workload
                   bench routing-bias  output cost of serving-time ALF-LB on the model's own routing
                 """);

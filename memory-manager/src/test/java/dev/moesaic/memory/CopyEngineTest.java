@@ -3,16 +3,20 @@ package dev.moesaic.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.moesaic.nativebind.libc.ProcessMemory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class CopyEngineTest {
     private static final long PAGE = 4096;
 
-    @Test
-    void copiesBetweenPoolsWithDifferentPageSizesAndFragmentedPages() {
-        CopyEngine engine = CopyEngine.unlimited();
+    @ParameterizedTest
+    @EnumSource(CopyEngine.Method.class)
+    void copiesBetweenPoolsWithDifferentPageSizesAndFragmentedPages(CopyEngine.Method method) {
+        CopyEngine engine = CopyEngine.unlimited(method);
         try (DevicePool small = DevicePool.open("small-pages", 16 * PAGE, PAGE);
                 DevicePool large = DevicePool.open("large-pages", 8 * 4 * PAGE, 4 * PAGE);
                 VirtualRegion from = VirtualRegion.reserve(small, "from", 8 * PAGE);
@@ -44,6 +48,40 @@ class CopyEngineTest {
             assertThat(small.snapshot().bytesCopiedOut()).isEqualTo(bytes);
             assertThat(large.snapshot().bytesCopiedIn()).isEqualTo(bytes);
         }
+    }
+
+    @Test
+    void theKernelCopyFillsTheTargetWithoutFaultingItsPagesIntoThisProcess() {
+        long bytes = 64L << 20;
+        try (DevicePool a = DevicePool.open("kernel-copy-a", bytes, 64 * PAGE);
+                DevicePool b = DevicePool.open("kernel-copy-b", bytes, 64 * PAGE);
+                VirtualRegion from = VirtualRegion.reserve(a, "from", bytes)) {
+            PoolAllocation source = a.allocate("source", bytes);
+            from.map(0, source);
+            Patterns.fill(from.view(0, bytes), 11);
+            PoolAllocation viaKernel = b.allocate("kernel", bytes / 2);
+            PoolAllocation viaMappings = b.allocate("mapped", bytes / 2);
+
+            long before = mappedShmem();
+            CopyEngine.unlimited(CopyEngine.Method.KERNEL).copy(source, 0, viaKernel, 0, bytes / 2);
+            long afterKernel = mappedShmem();
+            CopyEngine.unlimited(CopyEngine.Method.MAPPED).copy(source, bytes / 2, viaMappings, 0, bytes / 2);
+            long afterMapped = mappedShmem();
+
+            // a copy through the mappings faults in (and first zero-fills) every target page; the kernel's does not
+            assertThat(afterMapped - afterKernel).isGreaterThanOrEqualTo(bytes / 2 - (4L << 20));
+            assertThat(afterKernel - before).isLessThan(4L << 20);
+            try (VirtualRegion to = VirtualRegion.reserve(b, "to", bytes)) {
+                to.map(0, viaKernel);
+                to.map(bytes / 2, viaMappings);
+                assertThat(to.view(0, bytes).mismatch(from.view(0, bytes))).isEqualTo(-1);
+            }
+        }
+    }
+
+    /** Shared-memory pages mapped into this process (only the pools' memfds are shared memory here). */
+    private static long mappedShmem() {
+        return ProcessMemory.rollup().getOrDefault("Pss_Shmem", 0L);
     }
 
     @Test

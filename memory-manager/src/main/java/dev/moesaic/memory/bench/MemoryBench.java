@@ -221,7 +221,7 @@ public final class MemoryBench {
     }
 
     /** A size like {@code 1073741824}, {@code 64M} or {@code 1G} (powers of 1024). */
-    private static long size(String[] args, int index) {
+    static long size(String[] args, int index) {
         if (index >= args.length) {
             throw new IllegalArgumentException(args[index - 1] + " needs a value");
         }

@@ -2,13 +2,14 @@ package dev.moesaic.nativebind.libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The libc calls the memory manager needs (memfd, ftruncate, fallocate, mmap, munmap, madvise, mprotect,
- * close, sysconf), as FFM downcalls. Mechanism only: arguments go to the kernel as given, and every failure
+ * The libc calls the memory manager needs (memfd, ftruncate, fallocate, copy_file_range, mmap, munmap, madvise,
+ * mprotect, close, sysconf), as FFM downcalls. Mechanism only: arguments go to the kernel as given, and every failure
  * becomes an {@link ErrnoException} naming the call, its arguments and the errno.
  *
  * <p>These are raw calls. {@code mmap} with {@link #MAP_FIXED} or {@code munmap} on an address this process
@@ -121,6 +122,47 @@ public final class Libc {
             throw e;
         } catch (Throwable t) {
             throw unexpected("fallocate", t);
+        }
+    }
+
+    /**
+     * {@code copy_file_range(fdIn, &offsetIn, fdOut, &offsetOut, length, 0)}, repeated until all {@code length}
+     * bytes are copied: the kernel copies file pages to file pages. Between two memfds that means no page faults
+     * and no zero-fill of the target pages, which a copy through mappings pays for every 4 KiB page.
+     * Kernel errors throw {@link ErrnoException} (e.g. {@code EXDEV} or {@code EOPNOTSUPP} where the file systems
+     * cannot copy between each other); a source that ends before the range does throws {@link IllegalStateException}.
+     */
+    public static void copyFileRange(int fdIn, long offsetIn, int fdOut, long offsetOut, long length) {
+        requireSupportedPlatform();
+        if (offsetIn < 0 || offsetOut < 0 || length < 0) {
+            throw new IllegalArgumentException("copy_file_range needs non-negative offsets and length, got offsetIn="
+                    + offsetIn + ", offsetOut=" + offsetOut + ", length=" + length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(LibcCalls.CALL_STATE);
+            MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_LONG, offsetIn);
+            MemorySegment out = arena.allocateFrom(ValueLayout.JAVA_LONG, offsetOut);
+            long done = 0;
+            while (done < length) {
+                long n = (long) LibcCalls.COPY_FILE_RANGE.invokeExact(state, fdIn, in, fdOut, out, length - done, 0);
+                if (n < 0) {
+                    int errno = LibcCalls.errno(state);
+                    if (errno == Errno.EINTR) {
+                        continue;
+                    }
+                    throw new ErrnoException("copy_file_range(fdIn=" + fdIn + ", offsetIn=" + (offsetIn + done) + ", fdOut="
+                            + fdOut + ", offsetOut=" + (offsetOut + done) + ", length=" + (length - done) + ")", errno, null);
+                }
+                if (n == 0) {
+                    throw new IllegalStateException("copy_file_range(fdIn=" + fdIn + ") reached the end of the source at offset "
+                            + (offsetIn + done) + " with " + (length - done) + " of " + length + " bytes still to copy");
+                }
+                done += n;
+            }
+        } catch (ErrnoException | IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("copy_file_range", t);
         }
     }
 

@@ -40,6 +40,59 @@ class LibcTest {
     }
 
     @Test
+    void copyFileRangeCopiesBetweenMemfdsVisibleThroughTheirMappings() {
+        int from = memfdCreate("libc-test-cfr-from", MFD_CLOEXEC);
+        int to = memfdCreate("libc-test-cfr-to", MFD_CLOEXEC);
+        try {
+            ftruncate(from, 4 * PAGE);
+            ftruncate(to, 4 * PAGE);
+            long a = mmap(0, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, from, 0);
+            long b = mmap(0, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, to, 0);
+            try {
+                MemorySegment src = MemorySegment.ofAddress(a).reinterpret(4 * PAGE);
+                MemorySegment dst = MemorySegment.ofAddress(b).reinterpret(4 * PAGE);
+                for (long i = 0; i < 4 * PAGE; i++) {
+                    src.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31 + 7));
+                }
+                // two pages of the source, starting at its second page, land at the target's third page
+                copyFileRange(from, PAGE, to, 2 * PAGE, 2 * PAGE - 100);
+                assertThat(dst.asSlice(2 * PAGE, 2 * PAGE - 100).mismatch(src.asSlice(PAGE, 2 * PAGE - 100))).isEqualTo(-1);
+                assertThat(dst.get(ValueLayout.JAVA_BYTE, 4 * PAGE - 100)).isZero();
+                assertThat(dst.asSlice(0, 2 * PAGE).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0);
+            } finally {
+                munmap(a, 4 * PAGE);
+                munmap(b, 4 * PAGE);
+            }
+        } finally {
+            close(from);
+            close(to);
+        }
+    }
+
+    @Test
+    void copyFileRangeFailuresNameTheCall() {
+        int fd = memfdCreate("libc-test-cfr-bad", MFD_CLOEXEC);
+        try {
+            ftruncate(fd, PAGE);
+            assertThatThrownBy(() -> copyFileRange(fd, 0, 1_000_000, 0, PAGE))
+                    .isInstanceOf(ErrnoException.class)
+                    .hasMessageContaining("copy_file_range(fdIn=" + fd)
+                    .hasMessageContaining("EBADF");
+            int other = memfdCreate("libc-test-cfr-other", MFD_CLOEXEC);
+            try {
+                assertThatThrownBy(() -> copyFileRange(fd, PAGE / 2, other, 0, PAGE))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("end of the source");
+            } finally {
+                close(other);
+            }
+            assertThatThrownBy(() -> copyFileRange(fd, -1, fd, 0, 1)).isInstanceOf(IllegalArgumentException.class);
+        } finally {
+            close(fd);
+        }
+    }
+
+    @Test
     void mapFixedOverAReservationReplacesItAndPunchedHolesReadAsZero() {
         int fd = memfdCreate("libc-test-fixed", MFD_CLOEXEC);
         long reservation = mmap(0, 8 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
