@@ -59,14 +59,21 @@ public final class ScaleController implements AutoCloseable {
      * @param copyBandwidth      bytes/s of the emulated device-to-device link (0 = unlimited)
      * @param layersInFlight     MoE layers copied but not yet switched at any time: peak memory is steady state plus
      *                           that many layers' moving experts; more overlaps more copies with fewer iteration waits
+     * @param copyMethod         how expert bytes move between pools (the kernel copy; the mapped one is the baseline)
      */
-    public record Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth, int layersInFlight) {
+    public record Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth, int layersInFlight,
+                          CopyEngine.Method copyMethod) {
         public static final int DEFAULT_LAYERS_IN_FLIGHT = 2;
 
         public Options {
-            if (maxDevices < 1 || redundantExperts < 0 || threadsPerDevice < 0 || copyBandwidth < 0 || layersInFlight < 1) {
+            if (maxDevices < 1 || redundantExperts < 0 || threadsPerDevice < 0 || copyBandwidth < 0 || layersInFlight < 1
+                    || copyMethod == null) {
                 throw new IllegalArgumentException("invalid scaling options " + this);
             }
+        }
+
+        public Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth, int layersInFlight) {
+            this(maxDevices, redundantExperts, threadsPerDevice, copyBandwidth, layersInFlight, CopyEngine.Method.KERNEL);
         }
 
         public Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth) {
@@ -109,7 +116,8 @@ public final class ScaleController implements AutoCloseable {
         EplbPlanner eplb = EplbPlanner.global();
         this.rebalancer = new MinimalMovePlanner(eplb);
         this.scalePlanner = new ScalePlanner(rebalancer);
-        this.copyEngine = options.copyBandwidth() > 0 ? CopyEngine.withBandwidth(options.copyBandwidth()) : CopyEngine.unlimited();
+        this.copyEngine = options.copyBandwidth() > 0 ? CopyEngine.withBandwidth(options.copyBandwidth())
+                : CopyEngine.unlimited(options.copyMethod());
         this.worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "scale-controller");
             t.setDaemon(true);
@@ -336,9 +344,10 @@ public final class ScaleController implements AutoCloseable {
             kvDevices(after); // the leaving devices take no new sequences from now on
         }
         List<Integer> committed = new ArrayList<>();
+        Runnable releaseTail;
         try {
             commit(op, union, original, startEpoch);
-            migrate(op, target, ascending(target.layers()), committed);
+            releaseTail = migrate(op, target, ascending(target.layers()), committed);
         } catch (PlacementChangedException e) {
             op.finish(ScalePhase.FAILED, e.getMessage());
             return;
@@ -356,6 +365,7 @@ public final class ScaleController implements AutoCloseable {
         commit(op, after, finalMembership, expected);
         op.servingMillis = op.elapsed();
         kvDevices(after);
+        releaseTail.run();
 
         op.enter(ScalePhase.DRAINING);
         for (Device d : before) {
@@ -380,8 +390,9 @@ public final class ScaleController implements AutoCloseable {
         Membership target = Membership.renumbered(plan.to(), identity, ds.size());
         op.enter(ScalePhase.PREPARING);
         List<Integer> committed = new ArrayList<>();
+        Runnable releaseTail;
         try {
-            migrate(op, target, ascending(target.layers()), committed);
+            releaseTail = migrate(op, target, ascending(target.layers()), committed);
         } catch (PlacementChangedException e) {
             op.finish(ScalePhase.FAILED, e.getMessage());
             return;
@@ -390,6 +401,7 @@ public final class ScaleController implements AutoCloseable {
             return;
         }
         op.servingMillis = op.elapsed();
+        releaseTail.run();
     }
 
     private record PendingLayer(int layer, Membership before, CompletableFuture<Void> commit, List<int[]> copied) {
@@ -401,8 +413,12 @@ public final class ScaleController implements AutoCloseable {
      * are freed once the switch is done. At most {@code options.layersInFlight()} layers are copied but not
      * yet switched, so peak memory is steady state plus that many layers' moving experts. Each layer
      * whose switch completed is added to {@code committed} (what a rollback must undo).
+     *
+     * <p>Returns the release of the last layers' surplus slots: nothing is copied after them, so the caller
+     * runs it once the final placement serves, which keeps freeing pages out of the scale-up latency
+     * without raising the peak.
      */
-    private void migrate(Operation op, Membership target, int[] layers, List<Integer> committed) {
+    private Runnable migrate(Operation op, Membership target, int[] layers, List<Integer> committed) {
         State at = state();
         Membership planned = at.membership();
         List<Device> ds = at.devices();
@@ -417,7 +433,9 @@ public final class ScaleController implements AutoCloseable {
                     continue;
                 }
                 while (inFlight.size() >= options.layersInFlight()) {
-                    finishLayer(op, inFlight.poll(), ds, target, committed);
+                    PendingLayer p = inFlight.poll();
+                    awaitSwitch(p, ds, committed);
+                    releaseSurplus(op, p, ds, target);
                 }
                 op.enterIfNot(ScalePhase.PREPARING);
                 copying = new ArrayList<>();
@@ -434,16 +452,22 @@ public final class ScaleController implements AutoCloseable {
                 expected++;
                 planned = next;
             }
+            List<PendingLayer> tail = new ArrayList<>();
             while (!inFlight.isEmpty()) {
-                finishLayer(op, inFlight.poll(), ds, target, committed);
+                PendingLayer p = inFlight.poll();
+                awaitSwitch(p, ds, committed);
+                tail.add(p);
             }
+            return () -> tail.forEach(p -> releaseSurplus(op, p, ds, target));
         } catch (RuntimeException e) {
             for (int[] c : copying) {
                 releaseQuietly(ds.get(c[0]), layer, c[1]);
             }
             while (!inFlight.isEmpty()) {
                 try {
-                    finishLayer(op, inFlight.poll(), ds, target, committed);
+                    PendingLayer p = inFlight.poll();
+                    awaitSwitch(p, ds, committed);
+                    releaseSurplus(op, p, ds, target);
                 } catch (RuntimeException ignored) {
                     // its copies are released; the first failure is what we report
                 }
@@ -452,8 +476,8 @@ public final class ScaleController implements AutoCloseable {
         }
     }
 
-    /** Waits for a layer's switch; then frees what it no longer uses (or, if the switch failed, the copies made for it). */
-    private void finishLayer(Operation op, PendingLayer p, List<Device> ds, Membership target, List<Integer> committed) {
+    /** Waits for a layer's switch (if it failed, frees the copies made for it and rethrows). */
+    private void awaitSwitch(PendingLayer p, List<Device> ds, List<Integer> committed) {
         try {
             await(p.commit());
         } catch (RuntimeException e) {
@@ -463,14 +487,17 @@ public final class ScaleController implements AutoCloseable {
             throw e;
         }
         committed.add(p.layer());
-        op.enter(ScalePhase.RELEASING);
+    }
+
+    /** Frees the slots a switched layer no longer uses. */
+    private void releaseSurplus(Operation op, PendingLayer p, List<Device> ds, Membership target) {
+        op.enterIfNot(ScalePhase.RELEASING); // the next layer's copies re-enter PREPARING
         int[][] surplus = p.before().surplus(p.layer(), target);
         for (int d = 0; d < surplus.length; d++) {
             for (int e : surplus[d]) {
                 releaseQuietly(ds.get(d), p.layer(), e);
             }
         }
-        op.enter(ScalePhase.PREPARING);
     }
 
     private static int[] ascending(int n) {
@@ -568,7 +595,7 @@ public final class ScaleController implements AutoCloseable {
         String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         try {
             int[] undo = committed.reversed().stream().mapToInt(Integer::intValue).toArray();
-            migrate(op, original, undo, new ArrayList<>());
+            migrate(op, original, undo, new ArrayList<>()).run();
             long expected;
             synchronized (this) {
                 expected = epoch;

@@ -16,6 +16,7 @@ import dev.moesaic.engine.runtime.GenerationRequest;
 import dev.moesaic.engine.runtime.TokenEvent;
 import dev.moesaic.engine.runtime.Usage;
 import dev.moesaic.engine.sampler.SamplingParams;
+import dev.moesaic.memory.CopyEngine;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -52,7 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ScaleBench {
     public static final String USAGE = """
             usage: moesaic bench scale [--model builtin:bench] [--from 2] [--to 3] [--streams 8] [--steady-seconds 10]
-                                       [--layers-in-flight 4] [--no-restart] [--json]
+                                       [--layers-in-flight 4] [--copy kernel|mapped] [--no-restart] [--json]
             """;
 
     private ScaleBench() {
@@ -61,7 +62,7 @@ public final class ScaleBench {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         CliArgs a;
         try {
-            a = CliArgs.parse(args, Set.of("model", "from", "to", "streams", "steady-seconds", "layers-in-flight", "threads"),
+            a = CliArgs.parse(args, Set.of("model", "from", "to", "streams", "steady-seconds", "layers-in-flight", "threads", "copy"),
                     Set.of("json", "help", "no-restart"));
             if (a.has("help")) {
                 out.print(USAGE);
@@ -77,6 +78,13 @@ public final class ScaleBench {
         int to = a.getInt("to", 3);
         int streams = a.getInt("streams", 8);
         long steadyMillis = a.getInt("steady-seconds", 10) * 1000L;
+        CopyEngine.Method copy;
+        try {
+            copy = CopyEngine.Method.valueOf(a.get("copy", "kernel").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            err.println("moesaic bench scale: --copy is kernel or mapped, got '" + a.get("copy", "") + "'");
+            return 2;
+        }
         if (from < 1 || to <= from || streams < 1) {
             err.println("moesaic bench scale: need 1 <= --from < --to and --streams >= 1");
             return 2;
@@ -85,7 +93,7 @@ public final class ScaleBench {
         try (LoadedModel model = Models.open(spec, null, err)) {
             ElasticEngine.Options options = new ElasticEngine.Options(from, a.getInt("threads", 0), 16, 64L << 20,
                     new EngineConfig(512, Math.max(streams, 1), Math.max(streams, 1)),
-                    new ScaleController.Options(8, 0, 0, 0, a.getInt("layers-in-flight", 4)));
+                    new ScaleController.Options(8, 0, 0, 0, a.getInt("layers-in-flight", 4), copy));
             long expertBytes = 0;
             try (ElasticEngine served = ElasticEngine.start(model, options, null)) {
                 for (ExpertLayout l : served.fleet().layouts()) {
@@ -137,6 +145,7 @@ public final class ScaleBench {
         double ratio = m.coldRestartMillis > 0 ? m.coldRestartMillis / Math.max(1.0, m.scaleMillis) : Double.NaN;
         if (a.has("json")) {
             out.println(Json.object("benchmark", "scale", "model", spec, "from_devices", from, "to_devices", to, "streams", streams,
+                    "copy_method", copy.name().toLowerCase(Locale.ROOT),
                     "scale_up_latency_ms", m.scaleMillis, "scaling_window_ms", round(m.windowMillis),
                     "cold_restart_ms", m.coldRestartMillis, "speedup_vs_cold_restart", round(ratio),
                     "steady_tok_s", round(m.steadyTps), "during_scaling_tok_s", round(m.duringTps),
