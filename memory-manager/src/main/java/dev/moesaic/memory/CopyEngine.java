@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Copies pages between pools: the peer-to-peer transfer of an expert to another device. It reads and writes
- * the pools' memfds directly (in the kernel, with copy_file_range), so neither side has to be mapped in a region, and it pins both allocations for
- * the duration so neither can be freed mid-copy. An optional bandwidth limit emulates a link: all copies
+ * Copies pages between pools: the peer-to-peer transfer of an expert to another device. It copies memfd to
+ * memfd in the kernel (copy_file_range), so neither side has to be mapped in a region, and it pins both
+ * allocations for the duration so neither can be freed mid-copy. An optional bandwidth limit emulates a link: all copies
  * through one engine share it, as transfers over one link would. Counts every byte it copies.
  *
  * <p>Thread-safe; copies from several threads run concurrently (sharing the bandwidth limit, if any).
@@ -140,7 +140,8 @@ public final class CopyEngine {
             long limit = Math.min(bytes - done, MAX_CHUNK_BYTES);
             long run = 0;
             do {
-                run += Math.min(limit - run, Math.min(toPageEnd(source, sourceOffset + done + run), toPageEnd(target, targetOffset + done + run)));
+                run += Math.min(limit - run,
+                        Math.min(toPageEnd(source, sourceOffset + done + run), toPageEnd(target, targetOffset + done + run)));
             } while (bytesPerSecond == 0 && run < limit && memfdOffset(source, sourceOffset + done + run) == fromAt + run
                     && memfdOffset(target, targetOffset + done + run) == toAt + run);
             transfer(from, fromAt, to, toAt, run);

@@ -1,6 +1,8 @@
 package dev.moesaic.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -76,8 +78,7 @@ public record Tensor(String name, GgmlType type, long[] shape, MemorySegment dat
             throw new IllegalStateException(name + " is " + type + "; only F32 tensors convert to floats directly");
         }
         float[] out = new float[Math.toIntExact(elementCount())];
-        MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0,
-                out, 0, out.length);
+        MemorySegment.copy(data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, out, 0, out.length);
         return out;
     }
 

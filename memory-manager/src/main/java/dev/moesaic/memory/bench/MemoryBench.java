@@ -24,7 +24,7 @@ public final class MemoryBench {
     record Options(boolean json, long bytes, long pageBytes, long expertBytes, int repeats) {
     }
 
-    private record Timing(double medianSeconds, double bestSeconds) {
+    record Timing(double medianSeconds, double bestSeconds) {
     }
 
     private MemoryBench() {
@@ -180,7 +180,7 @@ public final class MemoryBench {
         return order;
     }
 
-    private static Timing timing(double[] seconds) {
+    static Timing timing(double[] seconds) {
         double[] sorted = seconds.clone();
         Arrays.sort(sorted);
         return new Timing(sorted[sorted.length / 2], sorted[0]);
@@ -190,7 +190,7 @@ public final class MemoryBench {
         return bytes / timing.medianSeconds() / 1e9;
     }
 
-    private static double seconds(long startNanos) {
+    static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 

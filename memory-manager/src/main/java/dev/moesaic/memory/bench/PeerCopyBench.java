@@ -7,7 +7,6 @@ import dev.moesaic.memory.DevicePool;
 import dev.moesaic.memory.ExpertSlots;
 import dev.moesaic.nativebind.libc.Libc;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -63,10 +62,10 @@ public final class PeerCopyBench {
                     for (int e = 0; e < experts; e++) {
                         source.copyTo(e, target, e, engine);
                     }
-                    copy[m][round] = seconds(start);
+                    copy[m][round] = MemoryBench.seconds(start);
                     start = System.nanoTime();
                     long sum = readEveryPage(target, experts);
-                    firstRead[m][round] = seconds(start);
+                    firstRead[m][round] = MemoryBench.seconds(start);
                     if (sum != expectedSum(experts, o.expertBytes())) {
                         throw new IllegalStateException("the " + methods[m] + " copy delivered wrong bytes");
                     }
@@ -121,13 +120,7 @@ public final class PeerCopyBench {
     }
 
     private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
+        return MemoryBench.timing(values).medianSeconds();
     }
 
     static Options parse(String[] args) {
