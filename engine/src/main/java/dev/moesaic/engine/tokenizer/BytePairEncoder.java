@@ -16,7 +16,7 @@ import java.util.Map;
  * primitive map, strings that are merge results but not tokens get synthetic ids above the
  * vocabulary. {@link BytePairReference} is the slow, obvious twin a test compares this with.
  */
-final class BytePairEncoder implements FragmentEncoder {
+final class BytePairEncoder implements FragmentEncoder, SymbolMerger.Rules {
     private final VocabularyTable vocab;
     private final PreTokenizer preTokenizer;
     private final int vocabSize;
@@ -65,7 +65,7 @@ final class BytePairEncoder implements FragmentEncoder {
     public void encode(String text, IntList out) {
         ByteLevelText t = new ByteLevelText(text);
         IntList words = preTokenizer.split(t.codepoints);
-        Workspace ws = new Workspace();
+        SymbolMerger ws = new SymbolMerger();
         int start = 0;
         for (int w = 0; w < words.size(); w++) {
             int end = start + words.get(w);
@@ -74,7 +74,7 @@ final class BytePairEncoder implements FragmentEncoder {
         }
     }
 
-    private void encodeWord(ByteLevelText t, int from, int to, Workspace ws, IntList out) {
+    private void encodeWord(ByteLevelText t, int from, int to, SymbolMerger ws, IntList out) {
         int n = to - from;
         if (n == 0) {
             return;
@@ -86,39 +86,12 @@ final class BytePairEncoder implements FragmentEncoder {
                 return;
             }
         }
-        ws.ensure(n);
-        int[] sym = ws.sym;
-        int[] size = ws.size;
-        int[] prev = ws.prev;
-        int[] next = ws.next;
+        int[] sym = ws.symbols(n);
         for (int i = 0; i < n; i++) {
             sym[i] = byteSymbol[t.utf8[from + i] & 0xFF];
-            size[i] = 1;
-            prev[i] = i - 1;
-            next[i] = i + 1 < n ? i + 1 : -1;
         }
-        PairQueue queue = ws.queue;
-        queue.clear();
-        for (int i = 1; i < n; i++) {
-            offer(queue, sym, size, i - 1, i);
-        }
-        while (!queue.isEmpty()) {
-            queue.poll();
-            int left = PairQueue.leftOf(queue.polledKey);
-            int right = queue.polledRight;
-            if (size[left] == 0 || size[right] == 0 || size[left] + size[right] != queue.polledSize) {
-                continue; // stale
-            }
-            sym[left] = mergeResult[(int) (queue.polledKey >>> 32)];
-            size[left] += size[right];
-            size[right] = 0;
-            next[left] = next[right];
-            if (next[right] >= 0) {
-                prev[next[right]] = left;
-            }
-            offer(queue, sym, size, prev[left], left);
-            offer(queue, sym, size, left, next[left]);
-        }
+        ws.merge(n, this);
+        int[] next = ws.next;
         for (int i = 0; i != -1; i = next[i]) {
             if (sym[i] < vocabSize) {
                 out.add(sym[i]);
@@ -128,14 +101,19 @@ final class BytePairEncoder implements FragmentEncoder {
         }
     }
 
-    private void offer(PairQueue queue, int[] sym, int[] size, int left, int right) {
-        if (left < 0 || right < 0) {
-            return;
-        }
-        int rank = mergeRank.get(LongIntMap.pair(sym[left], sym[right]), -1);
-        if (rank >= 0) {
-            queue.add(PairQueue.rankKey(rank, left), right, size[left] + size[right]);
-        }
+    @Override
+    public int mergeOf(int a, int b) {
+        return mergeRank.get(LongIntMap.pair(a, b), -1);
+    }
+
+    @Override
+    public long key(int rank, int left) {
+        return PairQueue.rankKey(rank, left);
+    }
+
+    @Override
+    public int merged(long key, int a, int b) {
+        return mergeResult[(int) (key >>> 32)];
     }
 
     /**
@@ -150,24 +128,6 @@ final class BytePairEncoder implements FragmentEncoder {
                 if (id >= 0) {
                     out.add(id);
                 }
-            }
-        }
-    }
-
-    /** Per-call scratch arrays, grown to the longest word. */
-    private static final class Workspace {
-        int[] sym = new int[64];
-        int[] size = new int[64];
-        int[] prev = new int[64];
-        int[] next = new int[64];
-        final PairQueue queue = new PairQueue();
-
-        void ensure(int n) {
-            if (sym.length < n) {
-                sym = new int[n];
-                size = new int[n];
-                prev = new int[n];
-                next = new int[n];
             }
         }
     }

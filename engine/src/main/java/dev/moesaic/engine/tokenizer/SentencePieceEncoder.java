@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * in one queue over the whole text. Small queues per word instead of one queue per megabyte.
  * {@link SentencePieceReference} is the slow, obvious twin a test compares this with.
  */
-final class SentencePieceEncoder implements FragmentEncoder {
+final class SentencePieceEncoder implements FragmentEncoder, SymbolMerger.Rules {
     private final VocabularyTable vocab;
     private final int vocabSize;
     /** code point -> symbol: the token id if the character is a token, else a synthetic id >= vocabSize. */
@@ -94,7 +94,7 @@ final class SentencePieceEncoder implements FragmentEncoder {
     @Override
     public void encode(String text, IntList out) {
         int[] cps = text.codePoints().toArray();
-        Workspace ws = new Workspace();
+        SymbolMerger ws = new SymbolMerger();
         int start = 0;
         for (int i = 1; i <= cps.length; i++) {
             if (i == cps.length || innerPairs.get(LongIntMap.pair(cps[i - 1], cps[i]), 0) == 0) {
@@ -105,45 +105,17 @@ final class SentencePieceEncoder implements FragmentEncoder {
     }
 
     /** The merge loop over {@code cps[from..to)}; symbol i of the segment is code point from + i. */
-    private void encodeSegment(int[] cps, int from, int to, Workspace ws, IntList out) {
+    private void encodeSegment(int[] cps, int from, int to, SymbolMerger ws, IntList out) {
         int n = to - from;
         if (n == 0) {
             return;
         }
-        ws.ensure(n);
-        int[] sym = ws.sym;
-        int[] size = ws.size;
-        int[] prev = ws.prev;
-        int[] next = ws.next;
+        int[] sym = ws.symbols(n);
         for (int i = 0; i < n; i++) {
             sym[i] = charSymbol.get(cps[from + i], -1);
-            size[i] = 1;
-            prev[i] = i - 1;
-            next[i] = i + 1 < n ? i + 1 : -1;
         }
-        PairQueue queue = ws.queue;
-        queue.clear();
-        for (int i = 1; i < n; i++) {
-            offer(queue, sym, size, i - 1, i);
-        }
-        while (!queue.isEmpty()) {
-            queue.poll();
-            int left = PairQueue.leftOf(queue.polledKey);
-            int right = queue.polledRight;
-            // stale: one side was merged away or grew since this pair was queued
-            if (size[left] == 0 || size[right] == 0 || size[left] + size[right] != queue.polledSize) {
-                continue;
-            }
-            sym[left] = pairToken.get(LongIntMap.pair(sym[left], sym[right]), -1);
-            size[left] += size[right];
-            size[right] = 0;
-            next[left] = next[right];
-            if (next[right] >= 0) {
-                prev[next[right]] = left;
-            }
-            offer(queue, sym, size, prev[left], left);
-            offer(queue, sym, size, left, next[left]);
-        }
+        ws.merge(n, this);
+        int[] next = ws.next;
         for (int i = 0; i != -1; i = next[i]) {
             if (sym[i] >= 0 && sym[i] < vocabSize) {
                 out.add(sym[i]);
@@ -153,14 +125,20 @@ final class SentencePieceEncoder implements FragmentEncoder {
         }
     }
 
-    private void offer(PairQueue queue, int[] sym, int[] size, int left, int right) {
-        if (left < 0 || right < 0 || sym[left] < 0 || sym[right] < 0) {
-            return;
-        }
-        int token = pairToken.get(LongIntMap.pair(sym[left], sym[right]), -1);
-        if (token >= 0) {
-            queue.add(PairQueue.scoreKey(vocab.score(token), left), right, size[left] + size[right]);
-        }
+    /** Symbols are tokens (or -1 for a code point that is none); two merge if their concatenation is a token. */
+    @Override
+    public int mergeOf(int a, int b) {
+        return a < 0 || b < 0 ? -1 : pairToken.get(LongIntMap.pair(a, b), -1);
+    }
+
+    @Override
+    public long key(int token, int left) {
+        return PairQueue.scoreKey(vocab.score(token), left);
+    }
+
+    @Override
+    public int merged(long key, int a, int b) {
+        return pairToken.get(LongIntMap.pair(a, b), -1);
     }
 
     private void appendBytes(int cp, IntList out) {
@@ -168,24 +146,6 @@ final class SentencePieceEncoder implements FragmentEncoder {
             int id = byteToken[b & 0xFF];
             if (id >= 0) {
                 out.add(id);
-            }
-        }
-    }
-
-    /** Per-call scratch arrays, grown to the longest segment. */
-    private static final class Workspace {
-        int[] sym = new int[64];
-        int[] size = new int[64];
-        int[] prev = new int[64];
-        int[] next = new int[64];
-        final PairQueue queue = new PairQueue();
-
-        void ensure(int n) {
-            if (sym.length < n) {
-                sym = new int[n];
-                size = new int[n];
-                prev = new int[n];
-                next = new int[n];
             }
         }
     }
