@@ -3,7 +3,7 @@ package dev.moesaic.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.moesaic.memory.testing.SeededProperty;
+import dev.moesaic.testing.SeededProperty;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

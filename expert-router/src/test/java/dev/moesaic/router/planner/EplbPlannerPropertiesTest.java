@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moesaic.router.placement.LayerPlacement;
 import dev.moesaic.router.placement.Placement;
-import dev.moesaic.router.testing.SeededProperty;
+import dev.moesaic.testing.SeededProperty;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.moesaic.router.placement.LayerPlacement;
 import dev.moesaic.router.placement.Placement;
 import dev.moesaic.router.placement.Placements;
-import dev.moesaic.router.testing.SeededProperty;
+import dev.moesaic.testing.SeededProperty;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.moesaic.router.testing;
+package dev.moesaic.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package dev.moesaic.router.testing;
+package dev.moesaic.testing;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,8 +17,7 @@ import java.util.SplittableRandom;
  *   <li>{@value #MASTER} = any long: derive the cases from another master seed.</li>
  * </ul>
  *
- * <p>This copy serves expert-router; memory-manager has its own twin ({@code dev.moesaic.memory.testing}), because
- * neither module may depend on the other's tests.
+ * <p>Lives in testing-support, a test-scope dependency of the modules that use it.
  */
 public final class SeededProperty {
     public static final String SEED = "moesaic.property.seed";
@@ -25,7 +25,8 @@ public final class SeededProperty {
     public static final String MASTER = "moesaic.property.master";
     /** "Moesaic" in ASCII: any fixed value would do; fixed is what matters. */
     public static final long MASTER_SEED = 0x4D6F6573616963L;
-    private static final String MODULE = "expert-router";
+    /** The module whose tests run: surefire runs them in the module's directory. */
+    private static final String MODULE = Path.of(System.getProperty("user.dir")).getFileName().toString();
 
     private SeededProperty() {
     }
