@@ -17,6 +17,7 @@ import org.springframework.util.unit.DataSize;
  * @param autoscale       "" (off) or "min,max" devices for the device autoscaler
  * @param apiKeys         accepted API keys ({@code Authorization: Bearer KEY}); empty = no authentication
  * @param adminToken      the bearer token of {@code /admin/**}; empty = the admin API is disabled
+ * @param metricsRequireKey {@code /metrics} needs an API key too (when keys are configured)
  * @param drainTimeout    on SIGTERM: how long running requests may take to finish before they are aborted
  * @param maxWaiting      requests accepted but not yet running at most; beyond, 429 with Retry-After
  * @param maxRunning      sequences in the running batch at most
@@ -39,6 +40,7 @@ public record MoesaicProperties(
         @DefaultValue("") String autoscale,
         @DefaultValue("") List<String> apiKeys,
         @DefaultValue("") String adminToken,
+        @DefaultValue("false") boolean metricsRequireKey,
         @DefaultValue("30s") Duration drainTimeout,
         @DefaultValue("256") int maxWaiting,
         @DefaultValue("256") int maxRunning,

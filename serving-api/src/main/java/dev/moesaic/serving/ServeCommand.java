@@ -19,7 +19,7 @@ public final class ServeCommand {
     public static final String USAGE = """
             usage: moesaic serve [--model FILE|builtin:NAME[:TYPE]] [--tokenizer FILE] [--port 8080] [--devices N]
                                  [--autoscale MIN,MAX] [--max-waiting N] [--drain-timeout 30s] [--api-keys K1,K2]
-                                 [--admin-token T] [--kv-cache-memory 512MB] [--served-model-name NAME]
+                                 [--admin-token T] [--metrics-require-key] [--kv-cache-memory 512MB] [--served-model-name NAME]
                                  [--spring.or.moesaic.property=value ...]
               --model        a GGUF file, a llama2.c .bin (with --tokenizer), or builtin:tiny-moe (default) / builtin:bench
               --port         HTTP port of the API, /health, /ready, /metrics and /admin (default 8080; 0 = any free port)
@@ -27,7 +27,8 @@ public final class ServeCommand {
               --autoscale    MIN,MAX: grow and shrink the devices from load (--autoscale-itl-target 100ms)
               --redundant-experts R  extra expert replicas per MoE layer, balanced with ALF-LB (default 0)
               --api-keys     comma-separated keys clients send as 'Authorization: Bearer KEY' (default: none needed)
-              --admin-token  bearer token of /admin/** (default: admin API off)
+              --admin-token  bearer token of /admin/** (default: admin API off, 403)
+              --metrics-require-key  /metrics needs an API key too (default: /health, /ready, /metrics are open)
             Every option is also a setting: MOESAIC_MODEL, SERVER_PORT, MOESAIC_MAX_WAITING, ... (docs/SERVING.md)
             """;
 
@@ -68,11 +69,15 @@ public final class ServeCommand {
                 }
             }
         }
-        CliArgs cli = CliArgs.parse(ours.toArray(String[]::new), OPTION_TO_PROPERTY.keySet(), Set.of("help"));
+        CliArgs cli = CliArgs.parse(ours.toArray(String[]::new), OPTION_TO_PROPERTY.keySet(),
+                Set.of("help", "metrics-require-key"));
         if (cli.has("help")) {
             return null;
         }
         List<String> spring = new ArrayList<>();
+        if (cli.has("metrics-require-key")) {
+            spring.add("--moesaic.metrics-require-key=true");
+        }
         for (Map.Entry<String, String> e : OPTION_TO_PROPERTY.entrySet()) {
             String v = cli.get(e.getKey(), null);
             if (v != null) {

@@ -12,6 +12,8 @@ import dev.moesaic.serving.api.ApiException;
 import dev.moesaic.serving.api.Json;
 import dev.moesaic.serving.host.ModelHost;
 import dev.moesaic.serving.host.ServedModel;
+import dev.moesaic.serving.security.Access;
+import dev.moesaic.serving.security.AccessLevel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,7 @@ import tools.jackson.databind.JsonNode;
  * EPLB rebalancing, and a device-failure test hook.
  */
 @RestController
+@Access(AccessLevel.ADMIN)
 @RequestMapping("/admin")
 public class AdminController {
     private final ModelHost host;

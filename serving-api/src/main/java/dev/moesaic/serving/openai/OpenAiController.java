@@ -10,6 +10,8 @@ import dev.moesaic.serving.api.Json;
 import dev.moesaic.serving.chat.ChatTemplateException;
 import dev.moesaic.serving.host.ModelHost;
 import dev.moesaic.serving.host.ServedModel;
+import dev.moesaic.serving.security.Access;
+import dev.moesaic.serving.security.AccessLevel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +39,7 @@ import tools.jackson.databind.node.ObjectNode;
  * chunks written and flushed one by one.
  */
 @RestController
+@Access(AccessLevel.API)
 public class OpenAiController {
     private final ModelHost host;
     private final RequestParser parser;

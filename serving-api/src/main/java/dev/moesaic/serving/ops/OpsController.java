@@ -3,6 +3,8 @@ package dev.moesaic.serving.ops;
 import dev.moesaic.serving.api.Json;
 import dev.moesaic.serving.host.ModelHost;
 import dev.moesaic.serving.host.ServerState;
+import dev.moesaic.serving.security.Access;
+import dev.moesaic.serving.security.AccessLevel;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -27,6 +29,7 @@ public class OpsController {
     }
 
     /** Liveness: 200 while the process serves HTTP, 503 only when the model failed to load (a restart may help). */
+    @Access(AccessLevel.PUBLIC)
     @GetMapping("/health")
     public ResponseEntity<String> health() {
         boolean failed = host.state() == ServerState.FAILED;
@@ -34,11 +37,13 @@ public class OpsController {
     }
 
     /** Readiness: 200 when the model is loaded and the server is not draining, else 503. */
+    @Access(AccessLevel.PUBLIC)
     @GetMapping("/ready")
     public ResponseEntity<String> ready() {
         return json(host.state() == ServerState.READY ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     }
 
+    @Access(AccessLevel.METRICS)
     @GetMapping("/metrics")
     public ResponseEntity<String> metrics() {
         metrics.refresh();
