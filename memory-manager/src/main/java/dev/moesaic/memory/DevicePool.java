@@ -292,19 +292,43 @@ public final class DevicePool implements AutoCloseable {
             closing = true;
             open = new ArrayList<>(regions);
         }
+        // Every step runs even when an earlier one throws: a failed region close must not leak the memfd
+        // or the window mapping. The first failure is thrown at the end, the others suppressed in it.
+        RuntimeException failure = null;
         for (VirtualRegion region : open) {
-            region.close();
+            failure = step(failure, "region", region::close);
         }
         synchronized (lock) {
             for (PoolAllocation allocation : List.copyOf(live.values())) {
-                releaseLocked(allocation);
+                failure = step(failure, "allocation", () -> releaseLocked(allocation));
             }
             closed = true;
-            windowArena.close(); // copies still running in other threads fail cleanly instead of touching unmapped memory
-            Libc.munmap(windowAddress, capacityBytes);
-            Libc.close(fd);
+            // copies still running in other threads fail cleanly instead of touching unmapped memory
+            failure = step(failure, "window", windowArena::close);
+            failure = step(failure, "munmap", () -> Libc.munmap(windowAddress, capacityBytes));
+            failure = step(failure, "fd", () -> Libc.close(fd));
         }
-        metrics.unregister(this);
+        failure = step(failure, "metrics", () -> metrics.unregister(this));
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Test seam: runs before each close step with the step's name; a test makes it throw. */
+    volatile java.util.function.Consumer<String> closeStepProbe = name -> { };
+
+    private RuntimeException step(RuntimeException earlier, String name, Runnable action) {
+        try {
+            closeStepProbe.accept(name);
+            action.run();
+            return earlier;
+        } catch (RuntimeException e) {
+            if (earlier == null) {
+                return e;
+            }
+            earlier.addSuppressed(e);
+            return earlier;
+        }
     }
 
     @Override

@@ -73,7 +73,7 @@ public final class ElasticEngine implements AutoCloseable {
             this.engine = new InferenceEngine(transformer, model.tokenizer(), kv, o.engine(), observer);
             if (controller != null) {
                 controller.attach(new EngineServingControl(engine, kv));
-                engine.setDeviceFailureHandler(controller::recoverFailedDevices);
+                engine.setDeviceFailureHandler(controller::handleDeviceFailure);
             }
             this.loop = EngineLoop.start(engine);
         } catch (RuntimeException | Error e) {

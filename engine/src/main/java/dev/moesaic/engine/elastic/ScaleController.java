@@ -16,9 +16,11 @@ import dev.moesaic.router.planner.MinimalMovePlanner;
 import dev.moesaic.router.planner.PlacementPlan;
 import dev.moesaic.router.planner.ScalePlanner;
 import dev.moesaic.router.stats.LoadStatistics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +47,14 @@ import java.util.function.Consumer;
  * Migrating layer by layer bounds peak pool memory to steady state plus one layer's moving experts.
  * A failure while preparing rolls the committed layers back and leaves the old devices serving.
  * Scale-down drains the leaving devices' experts to peers first; the devices are closed once the
- * sequences whose KV blocks they hold have finished (KV blocks are never copied or dropped).
+ * sequences whose KV blocks they hold have finished, at most the drain timeout; the sequences still
+ * there then move (recomputed on the devices that stay; KV blocks are never copied or dropped).
+ * A failed device is healed by a recovery operation ({@link #handleDeviceFailure}), queued behind the
+ * running operation like any other: one operation at a time, each with an id and a final phase.
  *
  * <p>Placement state is changed only on the engine loop thread (inside
- * {@link ServingControl#runBetweenIterations}) or, for device failures, by {@link #recoverFailedDevices}
- * called on that thread; it is read under this object's lock.
+ * {@link ServingControl#runBetweenIterations}); it is read under this object's lock. Copies run on
+ * the controller's worker thread, never on the engine loop.
  */
 public final class ScaleController implements AutoCloseable {
     /**
@@ -60,16 +65,28 @@ public final class ScaleController implements AutoCloseable {
      * @param layersInFlight     MoE layers copied but not yet switched at any time: peak memory is steady state plus
      *                           that many layers' moving experts; more overlaps more copies with fewer iteration waits
      * @param copyMethod         how expert bytes move between pools (the kernel copy; the mapped one is the baseline)
+     * @param drainTimeout       how long a leaving device's running sequences may take to finish before they are moved
+     *                           (recomputed on the devices that stay)
      */
     public record Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth, int layersInFlight,
-                          CopyEngine.Method copyMethod) {
+                          CopyEngine.Method copyMethod, Duration drainTimeout) {
         public static final int DEFAULT_LAYERS_IN_FLIGHT = 2;
+        public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
         public Options {
             if (maxDevices < 1 || redundantExperts < 0 || threadsPerDevice < 0 || copyBandwidth < 0 || layersInFlight < 1
-                    || copyMethod == null) {
+                    || copyMethod == null || drainTimeout == null || drainTimeout.isNegative()) {
                 throw new IllegalArgumentException("invalid scaling options " + this);
             }
+        }
+
+        public Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth, int layersInFlight,
+                       CopyEngine.Method copyMethod) {
+            this(maxDevices, redundantExperts, threadsPerDevice, copyBandwidth, layersInFlight, copyMethod, DEFAULT_DRAIN_TIMEOUT);
+        }
+
+        public Options withDrainTimeout(Duration timeout) {
+            return new Options(maxDevices, redundantExperts, threadsPerDevice, copyBandwidth, layersInFlight, copyMethod, timeout);
         }
 
         public Options(int maxDevices, int redundantExperts, int threadsPerDevice, long copyBandwidth, int layersInFlight) {
@@ -106,6 +123,20 @@ public final class ScaleController implements AutoCloseable {
     private long epoch;
     private final Map<String, Operation> operations = new LinkedHashMap<>();
     private Operation running;
+    private Operation recovery; // queued or running; new operations wait for it
+    private final Set<Device> recomputed = new HashSet<>(); // failed devices whose sequences were already sent back
+    private volatile CopyHook copyHook = (kind, layer, expert) -> { };
+
+    /** Called before each expert copy of an operation; tests make it throw to fail a copy half-way. */
+    @FunctionalInterface
+    public interface CopyHook {
+        void beforeCopy(String operationKind, int layer, int expert);
+    }
+
+    /** Test seam: runs {@code hook} before every expert copy (a throwing hook is a failed copy). */
+    public void setCopyHook(CopyHook hook) {
+        this.copyHook = hook == null ? (kind, layer, expert) -> { } : hook;
+    }
     private Consumer<ScaleStatus> listener = s -> { };
 
     public ScaleController(DeviceFleet fleet, LoadStatistics statistics, Options options) {
@@ -253,9 +284,9 @@ public final class ScaleController implements AutoCloseable {
         d.fail();
         ServingControl c = control;
         if (c != null) {
-            c.runBetweenIterations(this::recoverFailedDevices);
+            c.runBetweenIterations(this::handleDeviceFailure);
         } else {
-            recoverFailedDevices();
+            handleDeviceFailure();
         }
         return true;
     }
@@ -263,18 +294,22 @@ public final class ScaleController implements AutoCloseable {
     private Operation begin(String kind, int to) {
         Operation op;
         synchronized (this) {
-            if (running != null) {
-                throw new ScaleInProgressException(running.id);
+            if (running != null || recovery != null) {
+                throw new ScaleInProgressException((running != null ? running : recovery).id);
             }
             op = new Operation("op-" + ids.incrementAndGet(), kind, devices.size(), to);
             running = op;
             operations.put(op.id, op);
-            while (operations.size() > HISTORY) {
-                operations.remove(operations.keySet().iterator().next());
-            }
+            trimHistory();
         }
         publish(op);
         return op;
+    }
+
+    private void trimHistory() {
+        while (operations.size() > HISTORY) {
+            operations.remove(operations.keySet().iterator().next());
+        }
     }
 
     private void run(Operation op, Runnable body) {
@@ -283,7 +318,7 @@ public final class ScaleController implements AutoCloseable {
             if (!op.phase.isFinal()) {
                 op.finish(ScalePhase.DONE, null);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an Error too: every operation ends in a final phase
             if (!op.phase.isFinal()) {
                 op.finish(ScalePhase.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
             }
@@ -292,8 +327,12 @@ public final class ScaleController implements AutoCloseable {
                 if (running == op) { // finish() normally cleared it already; a newer operation may be running
                     running = null;
                 }
+                if (recovery == op) {
+                    recovery = null;
+                }
             }
             publish(op);
+            op.done.complete(op.status());
         }
     }
 
@@ -516,6 +555,7 @@ public final class ScaleController implements AutoCloseable {
         for (int d = 0; d < ds.size(); d++) {
             Device holder = ds.get(d);
             if (d != to && now.holds(layer, d, expert) && !holder.isFailed() && !excluded.contains(holder)) {
+                copyHook.beforeCopy(op.kind, layer, expert);
                 ExpertSlots source = holder.slots(layer);
                 source.copyTo(source.slotOf(expert), target, free, copyEngine);
                 op.moved(layouts[layer].expertBytes());
@@ -526,6 +566,7 @@ public final class ScaleController implements AutoCloseable {
             throw new IllegalStateException("no live device holds expert " + expert + " of MoE layer " + layer);
         }
         ExpertLayout layout = layouts[layer];
+        copyHook.beforeCopy(op.kind, layer, expert);
         target.place(free, expert, seg -> layout.copyFromModel(expert, seg));
         op.moved(layout.expertBytes());
         op.fromFile++;
@@ -619,92 +660,132 @@ public final class ScaleController implements AutoCloseable {
     // ------------------------------------------------------------------ failure recovery
 
     /**
-     * Re-homes the experts of every failed device onto the live ones, from surviving replicas or,
-     * where none survives, from the model file; the sequences whose KV blocks lived there are
-     * recomputed. Runs on the engine loop thread (between iterations, or after an iteration hit the
-     * failed device, which then retries); returns whether anything was recovered.
+     * Called on the engine loop thread (between iterations) when an iteration hit a failed device, or
+     * by {@link #failDevice}: the sequences whose KV lived on a failed device go back to the queue
+     * (recomputed elsewhere; the client sees a pause), new sequences stop placing KV there, and a
+     * recovery operation is queued on the controller's worker, after any running operation. Returns
+     * the recovery's future (the pending one if one is queued already); it completes when the
+     * operation ends, in any final phase. Cheap and non-blocking: the copies run on the worker.
      */
-    public boolean recoverFailedDevices() {
+    public CompletableFuture<ScaleStatus> handleDeviceFailure() {
+        State at = state();
+        List<Device> failed = at.devices().stream().filter(Device::isFailed).toList();
+        if (failed.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (failed.size() == at.devices().size()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("every device has failed; nothing is left to serve on"));
+        }
+        ServingControl c = control;
+        for (Device f : failed) {
+            boolean first;
+            synchronized (this) {
+                first = recomputed.add(f);
+            }
+            if (first && c != null) {
+                c.recomputeSequencesOn(f);
+            }
+        }
+        kvDevices(at.devices().stream().filter(d -> !d.isFailed()).toList());
+        Operation op;
+        synchronized (this) {
+            if (recovery != null) {
+                return recovery.done;
+            }
+            op = new Operation("op-" + ids.incrementAndGet(), "recover", at.devices().size(), at.devices().size() - failed.size());
+            recovery = op;
+            operations.put(op.id, op);
+            trimHistory();
+        }
+        publish(op);
+        try {
+            worker.submit(() -> run(op, () -> recover(op)));
+        } catch (RuntimeException closed) { // the controller is closing
+            op.finish(ScalePhase.FAILED, "the scale controller is closed");
+            synchronized (this) {
+                recovery = null;
+            }
+            op.done.complete(op.status());
+        }
+        return op.done;
+    }
+
+    /**
+     * The recovery operation, on the worker: re-homes the experts of every failed device onto the live
+     * ones, from surviving replicas or, where none survives, from the model file; switches the placement
+     * between two iterations; releases the surplus and retires the failed devices.
+     */
+    private void recover(Operation op) {
+        synchronized (this) {
+            running = op;
+        }
+        op.enter(ScalePhase.PLANNING);
         State at = state();
         List<Device> ds = at.devices();
         Membership now = at.membership();
         long current = at.epoch();
         List<Device> failed = ds.stream().filter(Device::isFailed).toList();
         if (failed.isEmpty()) {
-            return false;
+            return; // a scale operation that ran before this one retired them already
         }
         if (failed.size() == ds.size()) {
             throw new IllegalStateException("every device has failed; nothing is left to serve on");
         }
-        Operation op = new Operation("op-" + ids.incrementAndGet(), "recover", ds.size(), ds.size() - failed.size());
-        synchronized (this) {
-            operations.put(op.id, op);
+        Set<Integer> leaving = new HashSet<>();
+        for (int i = 0; i < ds.size(); i++) {
+            if (ds.get(i).isFailed()) {
+                leaving.add(i);
+            }
         }
+        int n = ds.size() - failed.size();
+        PlacementPlan plan = scalePlanner.removeDevices(now.toPlacement(current), leaving, true, slotsPerDevice(n), loads());
+        int[] indexOf = new int[n];
+        for (int j = 0; j < n; j++) {
+            indexOf[j] = plan.oldDeviceOf(j);
+        }
+        Membership target = Membership.renumbered(plan.to(), indexOf, ds.size());
+        op.enter(ScalePhase.PREPARING);
+        List<int[]> copied = new ArrayList<>(); // {layer, device, expert}: what to give back if this fails
         try {
-            op.enter(ScalePhase.PLANNING);
-            ServingControl c = control;
-            for (Device f : failed) {
-                if (c != null) {
-                    c.recomputeSequencesOn(f);
-                }
-            }
-            Set<Integer> leaving = new java.util.HashSet<>();
-            for (int i = 0; i < ds.size(); i++) {
-                if (ds.get(i).isFailed()) {
-                    leaving.add(i);
-                }
-            }
-            int n = ds.size() - failed.size();
-            PlacementPlan plan = scalePlanner.removeDevices(now.toPlacement(current), leaving, true, slotsPerDevice(n), loads());
-            int[] indexOf = new int[n];
-            for (int j = 0; j < n; j++) {
-                indexOf[j] = plan.oldDeviceOf(j);
-            }
-            Membership target = Membership.renumbered(plan.to(), indexOf, ds.size());
-            op.enter(ScalePhase.PREPARING);
             for (int l = 0; l < target.layers(); l++) {
                 int[][] missing = now.missing(l, target);
                 for (int d = 0; d < missing.length; d++) {
                     for (int e : missing[d]) {
-                        copyExpert(op, l, e, now, ds, d, Set.copyOf(failed));
-                    }
-                }
-            }
-            op.enter(ScalePhase.COMMITTING);
-            List<Device> survivors = new ArrayList<>();
-            for (int j = 0; j < n; j++) {
-                survivors.add(ds.get(indexOf[j]));
-            }
-            Membership next = target.select(indexOf);
-            ExpertTopology topology = ExpertTopology.resolve(next.toPlacement(current + 1), survivors, layouts);
-            synchronized (this) {
-                devices = List.copyOf(survivors);
-                membership = next;
-                epoch = current + 1;
-                op.epoch = epoch;
-            }
-            executor.setTopology(topology);
-            op.servingMillis = op.elapsed();
-            op.enter(ScalePhase.RELEASING);
-            for (int l = 0; l < target.layers(); l++) {
-                int[][] surplus = now.surplus(l, target);
-                for (int d = 0; d < surplus.length; d++) {
-                    if (!ds.get(d).isFailed()) {
-                        for (int e : surplus[d]) {
-                            releaseQuietly(ds.get(d), l, e);
+                        if (ds.get(d).slots(l).slotOf(e) < 0) {
+                            copyExpert(op, l, e, now, ds, d, Set.copyOf(failed));
+                            copied.add(new int[] {l, d, e});
                         }
                     }
                 }
             }
-            kvDevices(survivors);
-            failed.forEach(fleet::retire);
-            op.finish(ScalePhase.DONE, null);
-            return true;
         } catch (RuntimeException e) {
-            op.finish(ScalePhase.FAILED, e.getMessage());
+            for (int[] c : copied) {
+                releaseQuietly(ds.get(c[1]), c[0], c[2]);
+            }
             throw e;
-        } finally {
-            publish(op);
+        }
+        op.enter(ScalePhase.COMMITTING);
+        List<Device> survivors = new ArrayList<>();
+        for (int j = 0; j < n; j++) {
+            survivors.add(ds.get(indexOf[j]));
+        }
+        commit(op, survivors, target.select(indexOf), current);
+        op.servingMillis = op.elapsed();
+        op.enter(ScalePhase.RELEASING);
+        for (int l = 0; l < target.layers(); l++) {
+            int[][] surplus = now.surplus(l, target);
+            for (int d = 0; d < surplus.length; d++) {
+                if (!ds.get(d).isFailed()) {
+                    for (int e : surplus[d]) {
+                        releaseQuietly(ds.get(d), l, e);
+                    }
+                }
+            }
+        }
+        kvDevices(survivors);
+        failed.forEach(fleet::retire);
+        synchronized (this) {
+            recomputed.removeAll(failed);
         }
     }
 
@@ -725,14 +806,25 @@ public final class ScaleController implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until no sequence keeps KV blocks on the leaving device {@code d}, at most the drain timeout;
+     * then the sequences still there are moved: they go back to the queue and are recomputed on the
+     * devices that stay (the client sees a pause, not an error).
+     */
     private void awaitKvDrained(Device d) {
         ServingControl c = control;
+        long deadline = System.nanoTime() + options.drainTimeout().toNanos();
         while (c != null && c.kvBlocksInUse(d) > 0) {
+            if (System.nanoTime() >= deadline) {
+                await(c.runBetweenIterations(() -> c.recomputeSequencesOn(d)));
+                deadline = System.nanoTime() + options.drainTimeout().toNanos();
+                continue;
+            }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                throw new IllegalStateException("interrupted while " + d.name() + " drained its sequences", e);
             }
         }
     }
@@ -831,6 +923,7 @@ public final class ScaleController implements AutoCloseable {
         volatile long totalMillis = -1;
         volatile String error;
         volatile long epoch;
+        final CompletableFuture<ScaleStatus> done = new CompletableFuture<>();
 
         Operation(String id, String kind, int from, int to) {
             this.id = id;

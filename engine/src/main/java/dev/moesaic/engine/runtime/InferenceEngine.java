@@ -12,12 +12,15 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The continuous-batching engine: requests come in from any thread ({@link #submit}, {@link #cancel}),
@@ -266,10 +269,14 @@ public final class InferenceEngine implements AutoCloseable {
             long t0 = System.nanoTime();
             try {
                 logits = execute(chunks);
+                recoveryAttempts = 0;
             } catch (DeviceFailedException e) {
-                recoverFromDeviceFailure(e);
-                publishCounts();
-                return true; // nothing was updated: the next step schedules the same work on the healed devices
+                if (awaitDeviceRecovery(e)) {
+                    publishCounts();
+                    return true; // nothing was updated: the next step schedules the same work on the healed devices
+                }
+                // recovery gave up: only the sequences that need the failed device end, with an error
+                logits = executeOneByOne(chunks, e, false);
             }
             update(chunks, logits);
             busyNanos.addAndGet(System.nanoTime() - t0);
@@ -309,27 +316,64 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /**
-     * Who heals the engine when a device fails mid-iteration (the scale controller: it re-homes the
-     * device's experts and has the sequences whose KV lived there recomputed). Without one, a device
-     * failure fails the sequences of the batch like any other error.
+     * Who heals the engine when a device fails mid-iteration (the scale controller: it has the sequences
+     * whose KV lived there recomputed and queues a recovery that re-homes the device's experts). It is
+     * called on the loop thread between iterations, must not block, and returns the recovery's future.
+     * Without one, a device failure fails the sequences that need the device like any other error.
      */
-    public void setDeviceFailureHandler(Runnable handler) {
+    public void setDeviceFailureHandler(Supplier<CompletableFuture<?>> handler) {
         this.deviceFailureHandler = handler;
     }
 
-    private volatile Runnable deviceFailureHandler;
+    private volatile Supplier<CompletableFuture<?>> deviceFailureHandler;
+    private int recoveryAttempts;
+    static final int MAX_RECOVERY_ATTEMPTS = 6;
+    private static final long RECOVERY_POLL_MILLIS = 20;
 
-    private void recoverFromDeviceFailure(DeviceFailedException e) {
-        Runnable handler = deviceFailureHandler;
+    /**
+     * Returns true while the iteration should be retried (recovery running or to be tried again after a
+     * backoff), false when recovery gave up. The loop never spins: it waits a little each time, and
+     * between two waits it runs the commands (the recovery's placement switch is one of them).
+     */
+    private boolean awaitDeviceRecovery(DeviceFailedException e) {
+        Supplier<CompletableFuture<?>> handler = deviceFailureHandler;
         if (handler == null) {
-            throw e;
+            return false;
         }
-        LOG.log(Level.WARNING, e.getMessage() + ": recovering, then retrying the iteration");
+        CompletableFuture<?> recovery;
         betweenIterations = true; // no forward pass is running: the handler may preempt and re-place
         try {
-            handler.run();
+            recovery = handler.get();
+        } catch (RuntimeException failed) {
+            recovery = CompletableFuture.failedFuture(failed);
         } finally {
             betweenIterations = false;
+        }
+        try {
+            recovery.get(RECOVERY_POLL_MILLIS, TimeUnit.MILLISECONDS);
+            return true; // healed (or healing finished without work): retry now
+        } catch (TimeoutException stillRunning) {
+            return true;
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (ExecutionException | RuntimeException failed) {
+            recoveryAttempts++;
+            Throwable cause = failed instanceof ExecutionException ee && ee.getCause() != null ? ee.getCause() : failed;
+            if (recoveryAttempts >= MAX_RECOVERY_ATTEMPTS) {
+                LOG.log(Level.ERROR, e.getMessage() + ": recovery failed " + recoveryAttempts + " times (" + cause
+                        + "); the sequences that need the device end with an error");
+                recoveryAttempts = 0;
+                return false;
+            }
+            long backoff = Math.min(1000, 25L << recoveryAttempts);
+            LOG.log(Level.WARNING, e.getMessage() + ": recovery failed (" + cause + "); trying again in " + backoff + " ms");
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
         }
     }
 
@@ -341,13 +385,17 @@ public final class InferenceEngine implements AutoCloseable {
             if (deviceFailureHandler != null) {
                 throw deviceGone;
             }
-            return executeOneByOne(chunks, deviceGone);
+            return executeOneByOne(chunks, deviceGone, false);
         } catch (RuntimeException batchFailure) {
-            return executeOneByOne(chunks, batchFailure);
+            return executeOneByOne(chunks, batchFailure, deviceFailureHandler != null);
         }
     }
 
-    private float[] executeOneByOne(List<Scheduler.Chunk> chunks, RuntimeException batchFailure) {
+    /**
+     * Runs each chunk alone and ends only the sequences whose run fails. With {@code rethrowDeviceFailure}
+     * a device failure is passed up (to recover and retry the whole iteration) instead.
+     */
+    private float[] executeOneByOne(List<Scheduler.Chunk> chunks, RuntimeException batchFailure, boolean rethrowDeviceFailure) {
         {
             if (chunks.size() == 1) {
                 fail(chunks.getFirst().sequence(), batchFailure);
@@ -369,7 +417,7 @@ public final class InferenceEngine implements AutoCloseable {
                         System.arraycopy(one, 0, logits, row * vocab, vocab);
                     }
                 } catch (DeviceFailedException e) {
-                    if (deviceFailureHandler != null) {
+                    if (rethrowDeviceFailure) {
                         throw e;
                     }
                     fail(c.sequence(), e);

@@ -88,7 +88,7 @@ class ElasticServingTest {
                 ScaleController.Options.defaults()), new EngineObserver() { });
     }
 
-    private static List<int[]> prompts(LoadedModel model) {
+    static List<int[]> prompts(LoadedModel model) {
         List<int[]> out = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
             out.add(model.tokenizer().encode("Request " + i + ": once upon a time there was a " + "little ".repeat(i % 5) + "story", true));
@@ -96,7 +96,7 @@ class ElasticServingTest {
         return out;
     }
 
-    private static List<int[]> baseline(LoadedModel model, List<int[]> prompts) throws Exception {
+    static List<int[]> baseline(LoadedModel model, List<int[]> prompts) throws Exception {
         List<int[]> out = new ArrayList<>();
         try (ElasticEngine e = start(model, 1)) {
             for (int i = 0; i < prompts.size(); i++) {
@@ -133,7 +133,7 @@ class ElasticServingTest {
     }
 
     /** CLIENTS threads, each sending its prompt again and again and checking every answer. */
-    private static final class Clients {
+    static final class Clients {
         final ElasticEngine engine;
         final List<int[]> prompts;
         final List<int[]> expected;

@@ -142,7 +142,14 @@ final class GenerationLoop implements ServingControl, AutoCloseable {
                 iterations++;
                 return;
             } catch (DeviceFailedException e) {
-                controller.recoverFailedDevices();
+                // as the engine loop does: queue the recovery, keep running commands until it has switched
+                CompletableFuture<ScaleStatus> healing = controller.handleDeviceFailure();
+                while (!healing.isDone()) {
+                    while ((task = between.poll()) != null) {
+                        task.run();
+                    }
+                    Thread.onSpinWait();
+                }
                 recoveries++;
             }
         }

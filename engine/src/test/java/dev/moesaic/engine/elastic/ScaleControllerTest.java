@@ -2,6 +2,7 @@ package dev.moesaic.engine.elastic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moesaic.engine.device.Device;
 import dev.moesaic.engine.device.DeviceFleet;
 import dev.moesaic.engine.device.DeviceOptions;
 import dev.moesaic.engine.device.ExpertLayout;
@@ -15,6 +16,7 @@ import dev.moesaic.memory.MemoryMetrics;
 import dev.moesaic.router.stats.LoadStatistics;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -108,28 +110,54 @@ class ScaleControllerTest {
     @Test
     void aFailedPrepareRollsBackAndTheOldDevicesServe() throws Exception {
         try (LoadedModel model = ModelLoader.open(Fixtures.model("gguf/tiny-qwen3moe.gguf"));
-             // every device gets a pool too small for more than its KV cache and one layer of experts
-             DeviceFleet fleet = new DeviceFleet(model, new DeviceOptions(3 * 64L << 10, DeviceOptions.DEFAULT_PAGE_BYTES, 1, 2, 16),
-                     null, new MemoryMetrics())) {
+             DeviceFleet fleet = new DeviceFleet(model, DeviceOptions.defaults(4), null, new MemoryMetrics())) {
             int[][] expected = baseline(model);
             try (ScaleController controller = new ScaleController(fleet, null, ScaleController.Options.defaults())) {
-                Transformer t;
-                try {
-                    t = new Transformer(model.config(), model.weights(), KernelChoice.VECTOR.kernels(), controller.start(1));
-                } catch (RuntimeException tooSmall) {
-                    return; // sizing differs from the assumption; covered by the memory manager's own tests
-                }
+                Transformer t = new Transformer(model.config(), model.weights(), KernelChoice.VECTOR.kernels(), controller.start(1));
                 GenerationLoop loop = new GenerationLoop(model, t, controller, PROMPTS, STEPS);
                 controller.attach(loop);
+                assertThat(fleet.moeLayers()).as("enough layers to fail half-way").isGreaterThanOrEqualTo(3);
+                long usedBefore = fleet.metrics().usedBytes();
+                Device only = controller.devices().getFirst();
+                int[] occupiedBefore = occupied(only, fleet.moeLayers());
+                // the copy of the first expert of layer 2 fails: layers 0 and 1 have moved (and may have switched) by then
+                AtomicInteger copies = new AtomicInteger();
+                controller.setCopyHook((kind, layer, expert) -> {
+                    if (layer == 2) {
+                        throw new IllegalStateException("injected copy failure at layer 2, expert " + expert);
+                    }
+                    copies.incrementAndGet();
+                });
                 loop.start();
+
                 ScaleStatus s = awaitDone(controller, controller.requestScale(2).id());
-                assertThat(s.phase()).as("%s", s).isIn(ScalePhase.ROLLED_BACK, ScalePhase.DONE);
+
+                assertThat(s.phase()).as("%s", s).isEqualTo(ScalePhase.ROLLED_BACK);
+                assertThat(s.error()).contains("injected copy failure");
+                assertThat(copies.get()).as("experts moved before the failure").isPositive();
+                assertThat(s.bytesMoved()).isPositive();
+                assertThat(controller.devices()).containsExactly(only);
+                assertThat(fleet.devices()).as("the added device is retired").containsExactly(only);
+                assertThat(fleet.metrics().usedBytes()).as("pool accounting back to its value before the operation")
+                        .isEqualTo(usedBefore);
+                assertThat(occupied(only, fleet.moeLayers())).as("no expert slot left reserved").containsExactly(occupiedBefore);
                 int[][] got = loop.await();
                 for (int q = 0; q < PROMPTS.length; q++) {
-                    assertThat(got[q]).containsExactly(expected[q]);
+                    assertThat(got[q]).as("greedy output %d of the old placement", q).containsExactly(expected[q]);
                 }
+                controller.setCopyHook(null);
+                assertThat(awaitDone(controller, controller.requestScale(2).id()).phase()).as("scaling works again")
+                        .isEqualTo(ScalePhase.DONE);
             }
         }
+    }
+
+    private static int[] occupied(Device d, int layers) {
+        int[] out = new int[layers];
+        for (int l = 0; l < layers; l++) {
+            out[l] = d.slots(l).occupiedSlots();
+        }
+        return out;
     }
 
     private static int[][] baseline(LoadedModel model) {

@@ -100,7 +100,7 @@ public final class ModelHost implements SmartLifecycle {
                     properties.kvCacheMemory().toBytes(),
                     new EngineConfig(properties.tokenBudget(), properties.maxRunning(), properties.maxWaiting()),
                     new ScaleController.Options(properties.maxDevices(), properties.redundantExperts(), 0,
-                            properties.copyBandwidth().toBytes())), metrics);
+                            properties.copyBandwidth().toBytes()).withDrainTimeout(properties.drainTimeout())), metrics);
             InferenceEngine engine = elastic.engine();
             loop = elastic.loop();
             kv = elastic.kvCache();

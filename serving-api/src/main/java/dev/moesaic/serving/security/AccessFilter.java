@@ -23,7 +23,7 @@ import reactor.core.publisher.Mono;
 /**
  * Who may call what, decided before any body is read, in three steps:
  * <ol>
- *   <li>The path must be canonical ({@link CanonicalPath}): no matrix parameters, percent-encoding,
+ *   <li>The path must be canonical ({@link CanonicalPath}): no matrix parameters, encoded letters, digits or separators,
  *       backslashes, dot or empty segments, trailing slash; else 400. So the path we authorize is the
  *       path the router matches, character for character.</li>
  *   <li>The rule comes from the route the router matches, not from the path's spelling: the

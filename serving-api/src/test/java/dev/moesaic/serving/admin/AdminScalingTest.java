@@ -56,6 +56,15 @@ class AdminScalingTest {
         admin("/admin/devices/" + victim + "/fail", "", 202);
         assertThat(ServerTestSupport.eventually(Duration.ofSeconds(60),
                 () -> get("/admin/placement").path("devices").size() == 2)).isTrue();
+        // the recovery is an operation like a scale: the next one starts once it has ended
+        assertThat(ServerTestSupport.eventually(Duration.ofSeconds(60), () -> {
+            for (JsonNode o : get("/admin/scale").path("operations")) {
+                if (o.path("kind").asString().equals("recover") && o.path("phase").asString().equals("done")) {
+                    return true;
+                }
+            }
+            return false;
+        })).as("recovery operation done: %s", get("/admin/scale")).isTrue();
 
         JsonNode down = awaitDone(json(admin("/admin/scale", "{\"devices\": 1}", 202)).path("id").asString());
         assertThat(down.path("phase").asString()).isEqualTo("done");
